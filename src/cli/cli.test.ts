@@ -1,0 +1,216 @@
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
+import { POSTGRES_URL, TSX_LOADER } from "../../test/services.js";
+
+const CLI = join(import.meta.dirname, "../../test/fixtures/cli.ts");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function rampart(cwd: string, args: string[], env: Record<string, string> = {}): Run {
+  const result: SpawnSyncReturns<string> = spawnSync(
+    process.execPath,
+    ["--import", TSX_LOADER, CLI, ...args],
+    {
+      cwd,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        NO_COLOR: "1",
+        RAMPART_DATABASE_URL: "",
+        RAMPART_LEDGER_KEY_FILE: "",
+        ...env,
+      },
+    },
+  );
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function json(run: Run): Record<string, unknown> {
+  return JSON.parse(run.stdout) as Record<string, unknown>;
+}
+
+describe("rampart CLI", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "rampart-cli-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("init → verify passes; one edited payload byte → verify exits 1 naming the seq", () => {
+    const init = rampart(dir, ["init"]);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toMatch(/created\s+rampart\.yaml/);
+    expect(statSync(join(dir, ".rampart/keys/ledger-ed25519.pem")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, ".rampart/.gitignore"), "utf8")).toMatch(/^\*$/m);
+
+    const ok = rampart(dir, ["audit", "verify"]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/ledger verified: 1 entries, 1 signed checkpoints/);
+
+    const db = new Database(join(dir, ".rampart/rampart.db"));
+    db.prepare(
+      "update ledger_entries set payload = replace(payload, '\"sqlite\"', '\"sqlitf\"') where seq = 1",
+    ).run();
+    db.close();
+
+    const bad = rampart(dir, ["audit", "verify"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/verification FAILED at seq 1/);
+    const doc = json(rampart(dir, ["--json", "audit", "verify"]));
+    expect(doc).toMatchObject({
+      schema: "rampart/audit-verify@1",
+      ok: false,
+      verified: false,
+      first_bad_seq: 1,
+    });
+    expect((doc.findings as unknown[]).length).toBe(1);
+
+    // The tampering is now a stored finding, recorded once however often verify ran.
+    const list = rampart(dir, ["--json", "findings", "list"]);
+    expect(list.code).toBe(1);
+    const findings = json(list).findings as {
+      detector: string;
+      severity: string;
+      threats: { id: string }[];
+    }[];
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ detector: "ledger.verify", severity: "critical" });
+    expect(findings[0]?.threats.map((t) => t.id)).toContain("AML.T0010");
+    expect(rampart(dir, ["findings", "list", "--fail-on", "critical"]).code).toBe(1);
+    const none = rampart(dir, ["--json", "findings", "list", "--detector", "nope"]);
+    expect(none.code).toBe(0);
+    expect(json(none)).toMatchObject({ schema: "rampart/findings-list@1", ok: true, findings: [] });
+  });
+
+  it("init twice changes nothing and says so (exit 4)", () => {
+    expect(rampart(dir, ["init"]).code).toBe(0);
+    const key = readFileSync(join(dir, ".rampart/keys/ledger-ed25519.pem"), "utf8");
+    const again = rampart(dir, ["init"]);
+    expect(again.code).toBe(4);
+    expect(again.stdout).toMatch(/already set up/);
+    expect(readFileSync(join(dir, ".rampart/keys/ledger-ed25519.pem"), "utf8")).toBe(key);
+  });
+
+  it("audit log filters by kind, asset and time, as a table or JSON", () => {
+    expect(rampart(dir, ["init"]).code).toBe(0);
+    const table = rampart(dir, ["audit", "log"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^SEQ\s+TIME\s+ACTOR\s+KIND/m);
+    expect(table.stdout).toMatch(/rampart\.init/);
+    expect(table.stdout.includes("\u001b[")).toBe(false); // no colour when piped
+
+    const doc = json(
+      rampart(dir, ["--json", "audit", "log", "--kind", "rampart.init", "--since", "1h"]),
+    );
+    expect(doc).toMatchObject({ schema: "rampart/audit-log@1", ok: true, findings: [] });
+    const entries = doc.entries as { seq: number; payload: { ledger_key_id: string } }[];
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.payload.ledger_key_id).toMatch(/^[0-9a-f]{64}$/);
+
+    expect(json(rampart(dir, ["--json", "audit", "log", "--since", "2999-01-01"])).entries).toEqual(
+      [],
+    );
+    expect(
+      json(rampart(dir, ["--json", "audit", "log", "--asset", "model:fraud"])).entries,
+    ).toEqual([]);
+  });
+
+  it("user mistakes get a message and a hint, exit 2, and never a stack trace", () => {
+    const cases: [string[], RegExp][] = [
+      [["audit", "verify"], /no Rampart database .*\nhint: .*rampart init/],
+      [["audit", "log", "--since", "yesterday"], /neither a date nor a duration\nhint:/],
+      [["audit", "log", "--asset", "spaceship:x"], /unknown asset kind "spaceship"/],
+      [
+        ["findings", "list", "--min-severity", "huge"],
+        /not a severity\nhint: use one of info, low, medium, high, critical/,
+      ],
+      [["audit", "frobnicate"], /unknown command 'frobnicate'/],
+      [["--nope"], /unknown option '--nope'/],
+    ];
+    for (const [args, message] of cases) {
+      const run = rampart(dir, args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr, args.join(" ")).toMatch(message);
+      expect(run.stderr, args.join(" ")).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it("a broken rampart.yaml names the key, its line, and what was expected", () => {
+    writeFileSync(
+      join(dir, "rampart.yaml"),
+      "version: 1\nledger:\n  checkpoint:\n    every_entries: many\n",
+    );
+    const run = rampart(dir, ["--json", "audit", "log"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /rampart\.yaml:4\s+ledger\.checkpoint\.every_entries: expected number/,
+    );
+    expect(json(run)).toMatchObject({ ok: false, error: { code: "E_CONFIG" } });
+  });
+
+  it("a missing ledger key is explained, not a crash", () => {
+    expect(rampart(dir, ["init"]).code).toBe(0);
+    rmSync(join(dir, ".rampart/keys"), { recursive: true });
+    const run = rampart(dir, ["audit", "verify"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no ledger public key .*\nhint: pass --public-key/);
+  });
+
+  it("--help documents the exit codes", () => {
+    const run = rampart(dir, ["--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Exit codes:\n\s+0\s+ok\n\s+1\s+findings/);
+    expect(run.stdout).toMatch(/4\s+nothing to do/);
+  });
+});
+
+describe.skipIf(!inject("services").postgres)(
+  "rampart CLI on PostgreSQL (RAMPART_DATABASE_URL)",
+  () => {
+    let dir: string;
+    let schema: string;
+    let url: string;
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), "rampart-cli-"));
+      schema = `cli_${randomBytes(6).toString("hex")}`;
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      await client.query(`create schema ${schema}`);
+      await client.end();
+      const u = new URL(POSTGRES_URL);
+      u.searchParams.set("options", `-c search_path=${schema}`);
+      url = u.toString();
+    });
+    afterEach(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    });
+
+    it("init, verify, tamper, verify", async () => {
+      const env = { RAMPART_DATABASE_URL: url };
+      expect(rampart(dir, ["init"], env).code).toBe(0);
+      expect(existsSync(join(dir, ".rampart/rampart.db"))).toBe(false);
+      expect(rampart(dir, ["audit", "verify"], env).code).toBe(0);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query("update ledger_entries set actor = 'mallory' where seq = 1");
+      await client.end();
+      const bad = rampart(dir, ["--json", "audit", "verify"], env);
+      expect(bad.code).toBe(1);
+      expect(json(bad)).toMatchObject({ first_bad_seq: 1, ok: false });
+    });
+  },
+);

@@ -1,0 +1,3 @@
+export { type ConfigProblem, loadConfigFile, parseConfig } from "./load.js";
+export { configSchema, defaultConfig, type RampartConfig } from "./schema.js";
+export { renderDefaultConfig } from "./template.js";

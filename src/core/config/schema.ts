@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { SEVERITIES } from "../severity.js";
+
+/**
+ * `rampart.yaml`, version 1. Every object is strict: a misspelt key is an error, not a
+ * silently ignored setting (a security tool that ignores its configuration fails open).
+ */
+export const configSchema = z
+  .object({
+    version: z.literal(1),
+    store: z
+      .object({
+        /** SQLite file, relative to the folder holding rampart.yaml. */
+        path: z.string().min(1).default(".rampart/rampart.db"),
+        /** postgres://… ; RAMPART_DATABASE_URL overrides it. */
+        database_url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, "a postgres:// or postgresql:// URL")
+          .optional(),
+        /**
+         * normal: durable across a crash of the process (WAL); full: also across power loss,
+         * at the price of an fsync per commit.
+         */
+        sqlite_synchronous: z.enum(["normal", "full"]).default("normal"),
+        blobs: z.string().min(1).default(".rampart/blobs"),
+      })
+      .strict()
+      .prefault({}),
+    ledger: z
+      .object({
+        /** Ed25519 private key (PKCS#8 PEM); RAMPART_LEDGER_KEY_FILE overrides it. */
+        key_file: z.string().min(1).default(".rampart/keys/ledger-ed25519.pem"),
+        checkpoint: z
+          .object({
+            every_entries: z.number().int().min(1).max(1_000_000).default(1000),
+            every_seconds: z.number().min(1).max(86_400).default(60),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    findings: z
+      .object({
+        fail_on: z.enum(SEVERITIES).default("high"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type RampartConfig = z.output<typeof configSchema>;
+
+export function defaultConfig(): RampartConfig {
+  return configSchema.parse({ version: 1 });
+}

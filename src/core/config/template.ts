@@ -1,0 +1,34 @@
+/** The commented `rampart.yaml` that `rampart init` writes. It must parse to the defaults. */
+export function renderDefaultConfig(): string {
+  return `# Rampart configuration. Paths are relative to this file's folder.
+# Every key is checked: a misspelt key is an error, never silently ignored.
+version: 1
+
+store:
+  # The embedded default: one SQLite file (WAL mode).
+  path: .rampart/rampart.db
+  # To share state between machines, use PostgreSQL instead. The environment variable
+  # RAMPART_DATABASE_URL overrides this key.
+  # database_url: postgres://rampart@127.0.0.1:5432/rampart
+  # normal: no committed write is lost if the process dies; full: none lost on power loss
+  # either, at the price of an fsync on every commit.
+  sqlite_synchronous: normal
+  # Content-addressed store for artifacts (models, dataset manifests).
+  blobs: .rampart/blobs
+
+ledger:
+  # Ed25519 key that signs ledger checkpoints (made by \`rampart init\`, mode 0600).
+  # RAMPART_LEDGER_KEY_FILE overrides this key.
+  key_file: .rampart/keys/ledger-ed25519.pem
+  checkpoint:
+    # A signed checkpoint is written after this many entries ...
+    every_entries: 1000
+    # ... or when this many seconds have passed since the last one, whichever comes first.
+    every_seconds: 60
+
+findings:
+  # Commands exit 1 when a finding at or above this severity exists
+  # (info, low, medium, high, critical). --fail-on overrides it.
+  fail_on: high
+`;
+}

@@ -1,0 +1,23 @@
+export {
+  ASSET_KINDS,
+  type AssetKind,
+  type AssetRef,
+  formatAsset,
+  isAssetKind,
+  parseAsset,
+} from "./asset.js";
+export { canonicalBytes, canonicalize } from "./canonicalJson.js";
+export * from "./config/index.js";
+export { type ErrorCode, ExitCode, isRampartError, RampartError } from "./errors.js";
+export { createFinding, type Finding, type FindingInput } from "./finding.js";
+export { isSha256Hex, SHA256_HEX_LENGTH, sha256Hex, ZERO_HASH } from "./hash.js";
+export * from "./keys.js";
+export {
+  atLeast,
+  compareSeverity,
+  isSeverity,
+  SEVERITIES,
+  type Severity,
+  severityRank,
+} from "./severity.js";
+export * from "./threats/index.js";

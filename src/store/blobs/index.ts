@@ -1,0 +1,1 @@
+export { type BlobRef, BlobStore } from "./blobStore.js";

@@ -1,0 +1,57 @@
+import type { ColumnType, Generated } from "kysely";
+
+/**
+ * The tables Rampart keeps, as Kysely sees them. Times are ISO-8601 UTC text in both
+ * databases: ledger hashes cover the exact string, so no database may reformat it.
+ */
+export interface LedgerEntryTable {
+  seq: number;
+  time: string;
+  actor: string;
+  kind: string;
+  asset_kind: string | null;
+  asset_id: string | null;
+  asset_version: string | null;
+  /** Canonical JSON (RFC 8785), the exact bytes the hash covers. */
+  payload: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface LedgerCheckpointTable {
+  /** Checkpoint number, 1, 2, 3 … with no gaps. */
+  n: number;
+  /** The ledger entry this checkpoint seals. */
+  seq: number;
+  entry_hash: string;
+  time: string;
+  key_id: string;
+  /** The checkpoint interval in force when it was signed; the verifier holds the next one to it. */
+  every_entries: number;
+  prev_hash: string;
+  hash: string;
+  signature: string;
+}
+
+export interface FindingTable {
+  id: string;
+  time: string;
+  detector: string;
+  title: string;
+  severity: string;
+  severity_rank: number;
+  asset_kind: string;
+  asset_id: string;
+  asset_version: string | null;
+  /** The whole finding, canonical JSON: what `findings list --json` prints back. */
+  document: string;
+  created_seq: Generated<number>;
+}
+
+export interface Tables {
+  ledger_entries: LedgerEntryTable;
+  ledger_checkpoints: LedgerCheckpointTable;
+  findings: FindingTable;
+}
+
+export type Timestamp = ColumnType<string, string, string>;
