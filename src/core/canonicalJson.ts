@@ -32,6 +32,14 @@ export function canonicalize(value: unknown): string {
   return serialize(value, state);
 }
 
+/**
+ * One string as RFC 8785 canonical JSON (quoted and escaped). For callers that splice
+ * canonical fragments together on a hot path, such as the ledger's entry preimage.
+ */
+export function canonicalString(text: string): string {
+  return quote(text, { path: [], ancestors: [], ancestorDepths: [] }, "string");
+}
+
 /** The canonical form as UTF-8 bytes: what gets hashed and signed. */
 export function canonicalBytes(value: unknown): Buffer {
   return Buffer.from(canonicalize(value), "utf8");

@@ -6,7 +6,7 @@ export {
   isAssetKind,
   parseAsset,
 } from "./asset.js";
-export { canonicalBytes, canonicalize } from "./canonicalJson.js";
+export { canonicalBytes, canonicalize, canonicalString } from "./canonicalJson.js";
 export * from "./config/index.js";
 export { type ErrorCode, ExitCode, isRampartError, RampartError } from "./errors.js";
 export { createFinding, type Finding, type FindingInput } from "./finding.js";

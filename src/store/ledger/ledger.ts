@@ -2,7 +2,7 @@ import { canonicalize, RampartError } from "../../core/index.js";
 import type { Store } from "../database.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { LedgerDriver } from "./driver.js";
-import type { LedgerEntry, LedgerEntryInput } from "./entry.js";
+import { type LedgerEntry, type LedgerEntryInput, preimageHead } from "./entry.js";
 import {
   type CheckpointPolicy,
   type Planned,
@@ -170,10 +170,13 @@ function prepare(input: LedgerEntryInput): PreparedEntry {
       hint: "use a dotted name such as model.promote or dataset.snapshot",
     });
   }
+  const asset = input.asset ?? null;
+  const payload = canonicalize(input.payload ?? null);
   return {
     actor: input.actor,
     kind: input.kind,
-    asset: input.asset ?? null,
-    payload: canonicalize(input.payload ?? null),
+    asset,
+    payload,
+    head: preimageHead(input.actor, input.kind, asset, payload),
   };
 }

@@ -2,14 +2,15 @@ import type { KeyObject } from "node:crypto";
 import type { AssetRef } from "../../core/index.js";
 import { ZERO_HASH } from "../../core/index.js";
 import { type Checkpoint, sealCheckpoint } from "./checkpoint.js";
-import { entryHash, type LedgerEntry } from "./entry.js";
+import { type LedgerEntry, preimage, sha256OfPreimage } from "./entry.js";
 
-/** An input whose payload is already canonical JSON (done before the write lock is taken). */
+/** An input made canonical before the write lock is taken: its payload and preimage head. */
 export interface PreparedEntry {
   actor: string;
   kind: string;
   asset: AssetRef | null;
   payload: string;
+  head: string;
 }
 
 export interface ChainState {
@@ -60,7 +61,7 @@ export function planAppend(
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i] as PreparedEntry;
     seq += 1;
-    const unhashed = {
+    const entry: LedgerEntry = {
       seq,
       time,
       actor: input.actor,
@@ -68,8 +69,8 @@ export function planAppend(
       asset: input.asset,
       payload: input.payload,
       prev_hash: prev,
+      hash: sha256OfPreimage(preimage(input.head, prev, seq, time)),
     };
-    const entry: LedgerEntry = { ...unhashed, hash: entryHash(unhashed) };
     entries[i] = entry;
     prev = entry.hash;
     if (seq - (last?.seq ?? 0) >= limit) {

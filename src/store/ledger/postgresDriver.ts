@@ -8,6 +8,11 @@ import { CHECKPOINT_COLUMNS, ENTRY_COLUMNS, entryToRow, rowToCheckpoint } from "
  * serialises writers across processes and replicas before the head is read; a batch is one
  * `insert … select from unnest(…)` so 1,000 entries cost one round trip and one parse.
  */
+interface HeadRow {
+  seq: number;
+  hash: string;
+}
+
 export function postgresLedgerDriver(pool: pg.Pool): LedgerDriver {
   const entryTypes = [
     "bigint",
@@ -29,18 +34,19 @@ export function postgresLedgerDriver(pool: pg.Pool): LedgerDriver {
       const client = await pool.connect();
       let broken = false;
       try {
-        await client.query("begin");
+        // One round trip to open the transaction and take the lock, one to read the state.
         await client.query(
-          "select pg_advisory_xact_lock(hashtext(current_schema() || '.rampart.ledger'))",
+          "begin; select pg_advisory_xact_lock(hashtext(current_schema() || '.rampart.ledger'))",
         );
-        const head = await client.query<{ seq: number; hash: string }>(
-          "select seq, hash from ledger_entries order by seq desc limit 1",
+        const state = await client.query<{
+          head: HeadRow | null;
+          cp: LedgerCheckpointTable | null;
+        }>(
+          `select (select row_to_json(e) from (select seq, hash from ledger_entries order by seq desc limit 1) e) as head,
+                  (select row_to_json(c) from (select * from ledger_checkpoints order by n desc limit 1) c) as cp`,
         );
-        const cp = await client.query<LedgerCheckpointTable>(
-          "select * from ledger_checkpoints order by n desc limit 1",
-        );
-        const headRow = head.rows[0];
-        const cpRow = cp.rows[0];
+        const headRow = state.rows[0]?.head ?? undefined;
+        const cpRow = state.rows[0]?.cp ?? undefined;
         const planned = plan({
           head: headRow === undefined ? null : { seq: Number(headRow.seq), hash: headRow.hash },
           lastCheckpoint: cpRow === undefined ? null : rowToCheckpoint(cpRow),

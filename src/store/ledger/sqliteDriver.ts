@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type { LedgerCheckpointTable, LedgerEntryTable } from "../tables.js";
 import type { LedgerDriver } from "./driver.js";
 import type { ChainState, Planned } from "./plan.js";
-import { CHECKPOINT_COLUMNS, ENTRY_COLUMNS, entryToRow, rowToCheckpoint } from "./rows.js";
+import { CHECKPOINT_COLUMNS, ENTRY_COLUMNS, rowToCheckpoint } from "./rows.js";
 
 /**
  * Appends through better-sqlite3 directly: prepared statements inside one
@@ -11,7 +11,7 @@ import { CHECKPOINT_COLUMNS, ENTRY_COLUMNS, entryToRow, rowToCheckpoint } from "
  */
 export function sqliteLedgerDriver(sqlite: Database.Database): LedgerDriver {
   const insertEntry = sqlite.prepare(
-    `insert into ledger_entries (${ENTRY_COLUMNS.join(", ")}) values (${ENTRY_COLUMNS.map((c) => `@${c}`).join(", ")})`,
+    `insert into ledger_entries (${ENTRY_COLUMNS.join(", ")}) values (${ENTRY_COLUMNS.map(() => "?").join(", ")})`,
   );
   const insertCheckpoint = sqlite.prepare(
     `insert into ledger_checkpoints (${CHECKPOINT_COLUMNS.join(", ")}) values (${CHECKPOINT_COLUMNS.map((c) => `@${c}`).join(", ")})`,
@@ -30,7 +30,21 @@ export function sqliteLedgerDriver(sqlite: Database.Database): LedgerDriver {
       head: head === undefined ? null : { seq: Number(head.seq), hash: head.hash },
       lastCheckpoint: cp === undefined ? null : rowToCheckpoint(cp),
     });
-    for (const entry of planned.entries) insertEntry.run(entryToRow(entry));
+    // Positional binding: no per-row object to build and no name lookups on the hot path.
+    for (const e of planned.entries) {
+      insertEntry.run(
+        e.seq,
+        e.time,
+        e.actor,
+        e.kind,
+        e.asset?.kind ?? null,
+        e.asset?.id ?? null,
+        e.asset?.version ?? null,
+        e.payload,
+        e.prev_hash,
+        e.hash,
+      );
+    }
     for (const checkpoint of planned.checkpoints) {
       const { v: _v, ...row } = checkpoint;
       insertCheckpoint.run(row);
