@@ -10,5 +10,11 @@ if (!existsSync(entry)) {
   );
   process.exit(3);
 }
-const { main } = await import(entry.href);
-process.exitCode = await main(process.argv);
+try {
+  const { main } = await import(entry.href);
+  process.exitCode = await main(process.argv);
+} catch (error) {
+  // main() handles every user mistake itself; reaching here is a bug.
+  process.stderr.write(`rampart: internal error: ${error?.stack ?? error}\n`);
+  process.exitCode = 3;
+}

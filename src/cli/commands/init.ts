@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import {
   ExitCode,
@@ -31,7 +31,7 @@ export function registerInit(program: Command, state: RunState): void {
     )
     .action(
       action<InitOptions>(state, "rampart/init@1", async ({ out, global }, options) => {
-        const configPath = join(process.cwd(), global.config ?? "rampart.yaml");
+        const configPath = resolve(global.config ?? "rampart.yaml");
         const created: string[] = [];
         if (!existsSync(configPath) || options.force) {
           mkdirSync(dirname(configPath), { recursive: true });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, expect, it, onTestFinished } from "vitest";
 import { describeEachDatabase, freshDatabase, type TestDatabase } from "../../../test/databases.js";
+import type { AppenderArgs } from "../../../test/fixtures/ledgerAppender.js";
 import { TSX_LOADER } from "../../../test/services.js";
 import {
   canonicalize,
@@ -373,17 +374,6 @@ describeEachDatabase("ledger", (dialect) => {
     expect(result.head?.seq).toBeGreaterThanOrEqual(acked);
   });
 });
-
-interface AppenderArgs {
-  store: TestDatabase["options"];
-  keyFile: string;
-  batches: number;
-  batchSize: number;
-  label: string;
-  everyEntries: number;
-  waitForGo?: boolean;
-  pauseMs?: number;
-}
 
 function spawnAppender(args: AppenderArgs): ChildProcess {
   return spawn(process.execPath, ["--import", TSX_LOADER, APPENDER, JSON.stringify(args)], {
