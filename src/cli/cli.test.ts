@@ -1,6 +1,14 @@
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -164,6 +172,76 @@ describe("rampart CLI", () => {
     const run = rampart(dir, ["audit", "verify"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/no ledger public key .*\nhint: pass --public-key/);
+  });
+
+  it("scan: a table of findings, SARIF to a file, exit codes never masked", () => {
+    const scanData = join(import.meta.dirname, "../model/scan");
+    const models = join(dir, "models");
+    mkdirSync(models);
+    writeFileSync(
+      join(models, "weights.bin"),
+      readFileSync(join(scanData, "pickle/testdata/reduce_os_system_p2.pkl")),
+    );
+    writeFileSync(
+      join(models, "state.pt"),
+      readFileSync(join(scanData, "archive/testdata/torch_state_dict.pt")),
+    );
+
+    const table = rampart(dir, ["scan", "models"]);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/critical\s+models\/weights\.bin\s+pickle\.dangerous-global/);
+    expect(table.stdout).toMatch(/2 file\(s\) scanned \(.*pytorch-zip.*\)/);
+
+    const sarif = rampart(dir, ["scan", "models", "--format", "sarif", "-o", "out.sarif"]);
+    expect(sarif.code).toBe(1);
+    const log = JSON.parse(readFileSync(join(dir, "out.sarif"), "utf8")) as {
+      version: string;
+      runs: {
+        results: {
+          ruleId: string;
+          locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+        }[];
+      }[];
+    };
+    expect(log.version).toBe("2.1.0");
+    expect(log.runs[0]?.results.map((r) => r.ruleId)).toContain("pickle.dangerous-global");
+    expect(log.runs[0]?.results[0]?.locations[0]?.physicalLocation.artifactLocation.uri).toBe(
+      "models/weights.bin",
+    );
+
+    const doc = json(rampart(dir, ["--json", "scan", "models"]));
+    expect(doc).toMatchObject({ schema: "rampart/scan@1", ok: false, skipped: [], errors: [] });
+    expect((doc.files as { format: string }[]).map((f) => f.format).sort()).toEqual([
+      "pickle",
+      "pytorch-zip",
+    ]);
+
+    rmSync(join(models, "weights.bin"));
+    expect(rampart(dir, ["scan", "models"]).code).toBe(0);
+    mkdirSync(join(dir, "empty"));
+    expect(rampart(dir, ["scan", "empty"]).code).toBe(4);
+    const bad = rampart(dir, ["scan", "models", "--format", "xml"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /--format "xml" is not supported\nhint: use one of table, json, sarif/,
+    );
+  });
+
+  it("scan in a Rampart project stores findings and records each file in the ledger", () => {
+    expect(rampart(dir, ["init"]).code).toBe(0);
+    const scanData = join(import.meta.dirname, "../model/scan");
+    writeFileSync(
+      join(dir, "evil.pkl"),
+      readFileSync(join(scanData, "pickle/testdata/reduce_os_system_p2.pkl")),
+    );
+    expect(rampart(dir, ["scan", "evil.pkl"]).code).toBe(1);
+    const findings = json(
+      rampart(dir, ["--json", "findings", "list", "--detector", "scan.pickle"]),
+    );
+    expect((findings.findings as unknown[]).length).toBe(1);
+    const log = json(rampart(dir, ["--json", "audit", "log", "--kind", "model.scan"]));
+    expect(log.entries).toMatchObject([{ asset: { kind: "file", id: "evil.pkl" } }]);
+    expect(rampart(dir, ["audit", "verify"]).code).toBe(0);
   });
 
   it("--help documents the exit codes", () => {

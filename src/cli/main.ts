@@ -3,6 +3,7 @@ import { ExitCode } from "../core/index.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerFindings } from "./commands/findings.js";
 import { registerInit } from "./commands/init.js";
+import { registerScan } from "./commands/scan.js";
 import type { OutputStreams } from "./output.js";
 import type { RunState } from "./runner.js";
 import { VERSION } from "./version.js";
@@ -40,6 +41,7 @@ export function buildProgram(state: RunState): Command {
   registerInit(program, state);
   registerAudit(program, state);
   registerFindings(program, state);
+  registerScan(program, state);
   // Every subcommand inherits the same output routing and exit handling.
   for (const command of program.commands) applyToTree(command, state);
   return program;

@@ -40,6 +40,21 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    scan: z
+      .object({
+        /** Extra pickle globals to pass quietly: `module.name` or `module.*`. */
+        allow_globals: z.array(z.string().min(1)).default([]),
+        /** Extra pickle globals to treat as critical; deny beats allow. */
+        deny_globals: z.array(z.string().min(1)).default([]),
+        /** How deep containers may nest (zip in tar in zip …). */
+        max_depth: z.number().int().min(1).max(64).default(8),
+        /** Members examined per container. */
+        max_members: z.number().int().min(1).max(10_000_000).default(10_000),
+        /** Bytes one decompressed stream may expand to, in MiB (zip-bomb guard). */
+        max_expanded_mib: z.number().int().min(1).max(1_048_576).default(4096),
+      })
+      .strict()
+      .prefault({}),
     findings: z
       .object({
         fail_on: z.enum(SEVERITIES).default("high"),

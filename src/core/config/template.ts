@@ -26,6 +26,17 @@ ledger:
     # ... or when this many seconds have passed since the last one, whichever comes first.
     every_seconds: 60
 
+scan:
+  # Pickle globals to let through quietly (module.name or module.*), e.g. your own classes.
+  allow_globals: []
+  # Pickle globals to treat as critical; deny beats allow.
+  deny_globals: []
+  # Container limits: nesting depth, members per container, and how far one
+  # compressed stream may expand (MiB) before it is treated as a bomb.
+  max_depth: 8
+  max_members: 10000
+  max_expanded_mib: 4096
+
 findings:
   # Commands exit 1 when a finding at or above this severity exists
   # (info, low, medium, high, critical). --fail-on overrides it.
