@@ -1,4 +1,5 @@
 import type { ByteSource } from "../byteSource.js";
+import { TORCH_STORAGE_ELEMENT_SIZE } from "../torchStorage.js";
 import { BufferedReader } from "./bufferedReader.js";
 import { asInt, type PyValue, walkPickle } from "./pickleWalker.js";
 
@@ -15,25 +16,7 @@ import { asInt, type PyValue, walkPickle } from "./pickleWalker.js";
  * none of the raw bytes.
  */
 
-const ELEMENT_SIZE: Record<string, number> = {
-  DoubleStorage: 8,
-  FloatStorage: 4,
-  HalfStorage: 2,
-  BFloat16Storage: 2,
-  LongStorage: 8,
-  IntStorage: 4,
-  ShortStorage: 2,
-  CharStorage: 1,
-  ByteStorage: 1,
-  BoolStorage: 1,
-  ComplexDoubleStorage: 16,
-  ComplexFloatStorage: 8,
-  QInt8Storage: 1,
-  QUInt8Storage: 1,
-  QInt32Storage: 4,
-  QUInt4x2Storage: 1,
-  QUInt2x4Storage: 1,
-};
+const ELEMENT_SIZE = TORCH_STORAGE_ELEMENT_SIZE;
 
 const MAX_RECORDS = 1_000_000;
 

@@ -5,6 +5,7 @@ import { analyzePickleStream } from "../pickle/stream.js";
 import { isContainer, type Value } from "../pickle/values.js";
 import type { ScanPolicy } from "../policy/index.js";
 import { MALFORMED_ARTIFACT, UNSAFE_ARTIFACT } from "../threats.js";
+import { TORCH_STORAGE_ELEMENT_SIZE } from "../torchStorage.js";
 import type { FormatScanner, ScanContext, ScanInput, ScanIssue } from "../types.js";
 import { tooLarge } from "./pickle.js";
 
@@ -27,26 +28,7 @@ const PROTOCOL_VERSION = 1001;
 const FIRST_READ = 16 * 1024 * 1024;
 const MAX_KEYS = 1_000_000;
 
-const ELEMENT_SIZE: Readonly<Record<string, number>> = {
-  DoubleStorage: 8,
-  FloatStorage: 4,
-  HalfStorage: 2,
-  BFloat16Storage: 2,
-  LongStorage: 8,
-  IntStorage: 4,
-  ShortStorage: 2,
-  CharStorage: 1,
-  ByteStorage: 1,
-  BoolStorage: 1,
-  ComplexFloatStorage: 8,
-  ComplexDoubleStorage: 16,
-  QInt8Storage: 1,
-  QUInt8Storage: 1,
-  QInt32Storage: 4,
-  QUInt4x2Storage: 1,
-  QUInt2x4Storage: 1,
-  UntypedStorage: 1,
-};
+const ELEMENT_SIZE = TORCH_STORAGE_ELEMENT_SIZE;
 
 /** Offset just past the magic-number pickle, or undefined when `head` does not start with it. */
 export function legacyMagicEnd(head: Uint8Array): number | undefined {
