@@ -3,12 +3,15 @@ import { ExitCode } from "../core/index.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerFindings } from "./commands/findings.js";
 import { registerInit } from "./commands/init.js";
+import { registerModel } from "./commands/model/index.js";
 import { registerScan } from "./commands/scan.js";
 import type { OutputStreams } from "./output.js";
 import type { RunState } from "./runner.js";
 import { VERSION } from "./version.js";
 
 const EXIT_CODES = `
+rampart -V, --version prints the version.
+
 Exit codes:
   0  ok
   1  findings at or above the threshold (--fail-on, default high), or a verification failed
@@ -25,7 +28,6 @@ Environment:
 export function buildProgram(state: RunState): Command {
   const program = new Command("rampart")
     .description("MLSecOps for blue teams: data, models, serving and production, on the record.")
-    .version(VERSION, "-V, --version")
     .option("--json", "print one JSON document (rampart/<command>@1) instead of tables")
     .option("--db <path|url>", "SQLite file or postgres:// URL (overrides rampart.yaml)")
     .option("-c, --config <file>", "configuration file", undefined)
@@ -42,6 +44,7 @@ export function buildProgram(state: RunState): Command {
   registerAudit(program, state);
   registerFindings(program, state);
   registerScan(program, state);
+  registerModel(program, state);
   // Every subcommand inherits the same output routing and exit handling.
   for (const command of program.commands) applyToTree(command, state);
   return program;
@@ -63,6 +66,12 @@ export async function main(
 ): Promise<number> {
   const state: RunState = { exitCode: ExitCode.ok, streams };
   const program = buildProgram(state);
+  // Answered here, not by commander: a program-level --version would be recognised after any
+  // verb too and shadow `model register --version V`.
+  if (argv.length === 3 && (argv[2] === "-V" || argv[2] === "--version")) {
+    streams.stdout.write(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,4 +1,13 @@
-export { type BlobRef, BlobStore } from "./blobs/index.js";
+export {
+  type BlobRef,
+  BlobStore,
+  type EncryptedBlobRef,
+  EncryptedBlobStore,
+  isEncryptedBlob,
+  type Kek,
+  kekFromBytes,
+  loadKek,
+} from "./blobs/index.js";
 export {
   type Dialect,
   isPostgresUrl,

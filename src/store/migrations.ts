@@ -1,4 +1,4 @@
-import type { Kysely, Migration, MigrationProvider } from "kysely";
+import { type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
 
 /**
  * Schema migrations, in order. Append new ones; never edit a migration that has shipped.
@@ -57,6 +57,50 @@ const migrations: Record<string, Migration> = {
         .createIndex("findings_by_asset")
         .on("findings")
         .columns(["asset_kind", "asset_id"])
+        .execute();
+    },
+  },
+  "0002_model_registry": {
+    async up(db: AnyDb) {
+      // One row per registered model version. Structured fields are canonical JSON text:
+      // the same bytes on both databases, read back as they were written.
+      await db.schema
+        .createTable("model_versions")
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("version", "text", (c) => c.notNull())
+        .addColumn("seq", "integer", (c) => c.notNull())
+        .addColumn("digest", "text", (c) => c.notNull())
+        .addColumn("blob", "text", (c) => c.notNull())
+        .addColumn("encrypted", "integer", (c) => c.notNull())
+        .addColumn("stage", "text", (c) => c.notNull())
+        .addColumn("files", "text", (c) => c.notNull())
+        .addColumn("signature", "text")
+        .addColumn("lineage", "text", (c) => c.notNull())
+        .addColumn("metrics", "text", (c) => c.notNull())
+        .addColumn("card", "text")
+        .addColumn("scan", "text")
+        .addColumn("scan_max_severity", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("stage_changed_at", "text", (c) => c.notNull())
+        .addColumn("production_order", "integer")
+        .addColumn("rolled_back_at", "text")
+        .addPrimaryKeyConstraint("model_versions_pk", ["name", "version"])
+        .execute();
+      await db.schema
+        .createIndex("model_versions_by_seq")
+        .on("model_versions")
+        .columns(["name", "seq"])
+        .unique()
+        .execute();
+      // At most one production version per name, held by the database itself: two
+      // promotions racing on two gateway replicas cannot both win.
+      await db.schema
+        .createIndex("model_versions_one_production")
+        .on("model_versions")
+        .column("name")
+        .unique()
+        .where(sql.ref("stage"), "=", "production")
         .execute();
     },
   },

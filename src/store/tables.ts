@@ -48,10 +48,39 @@ export interface FindingTable {
   created_seq: Generated<number>;
 }
 
+/** A registered model version (src/model/registry); JSON columns are canonical JSON text. */
+export interface ModelVersionTable {
+  name: string;
+  version: string;
+  /** Registration order within the name: 1, 2, 3 … */
+  seq: number;
+  digest: string;
+  /** Digest of the pack manifest in the blob store. */
+  blob: string;
+  /** 0 or 1: portable between SQLite and PostgreSQL. */
+  encrypted: number;
+  stage: string;
+  files: string;
+  signature: string | null;
+  lineage: string;
+  metrics: string;
+  card: string | null;
+  scan: string | null;
+  scan_max_severity: string | null;
+  created_at: string;
+  created_by: string;
+  stage_changed_at: string;
+  /** Increments per name each time a version becomes production; rollback walks it back. */
+  production_order: number | null;
+  /** Set when a rollback took this version out of production; rollback never returns to it. */
+  rolled_back_at: string | null;
+}
+
 export interface Tables {
   ledger_entries: LedgerEntryTable;
   ledger_checkpoints: LedgerCheckpointTable;
   findings: FindingTable;
+  model_versions: ModelVersionTable;
 }
 
 export type Timestamp = ColumnType<string, string, string>;

@@ -60,6 +60,32 @@ describe("rampart.yaml", () => {
     expect(problems[0]?.path).toBe("(yaml)");
   });
 
+  it("models: promotion is strict by default, and its keys are checked", () => {
+    expect(defaultConfig().models).toEqual({
+      encrypt_at_rest: false,
+      promotion: {
+        require_signature: true,
+        trusted_keys: [],
+        trusted_identities: [],
+        max_scan_severity: "medium",
+        require_vetted_datasets: true,
+      },
+    });
+    const config = parseConfig(
+      "version: 1\nmodels:\n  promotion:\n    trusted_identities:\n      - { identity: a@b.c, issuer: https://x }\n",
+    );
+    expect(config.models.promotion.trusted_identities).toEqual([
+      { identity: "a@b.c", issuer: "https://x" },
+    ]);
+    const problems = problemsOf(
+      "version: 1\nmodels:\n  promotion:\n    max_scan_severity: severe\n    trusted_identities:\n      - { identity: a@b.c }\n",
+    );
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      "models.promotion.max_scan_severity",
+      "models.promotion.trusted_identities[0].issuer",
+    ]);
+  });
+
   it("rejects a database_url that is not postgres", () => {
     const problems = problemsOf("version: 1\nstore:\n  database_url: mysql://x\n");
     expect(problems[0]).toMatchObject({ path: "store.database_url", line: 3 });

@@ -61,6 +61,30 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    models: z
+      .object({
+        /** Encrypt registered artifacts (AES-256-GCM) under the key in RAMPART_KEK_FILE. */
+        encrypt_at_rest: z.boolean().default(false),
+        /** What `rampart model promote` demands; every rule is checked, every failure listed. */
+        promotion: z
+          .object({
+            require_signature: z.boolean().default(true),
+            /** PEM public keys (paths) a model signature may verify against. */
+            trusted_keys: z.array(z.string().min(1)).default([]),
+            /** Keyless Sigstore signers: certificate identity (SAN) and OIDC issuer. */
+            trusted_identities: z
+              .array(z.object({ identity: z.string().min(1), issuer: z.string().min(1) }).strict())
+              .default([]),
+            /** A scan finding above this severity blocks the promotion. */
+            max_scan_severity: z.enum(SEVERITIES).default("medium"),
+            /** Every training dataset snapshot must be vetted (unknown counts as not). */
+            require_vetted_datasets: z.boolean().default(true),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -41,5 +41,24 @@ findings:
   # Commands exit 1 when a finding at or above this severity exists
   # (info, low, medium, high, critical). --fail-on overrides it.
   fail_on: high
+
+models:
+  # Encrypt registered model artifacts at rest (AES-256-GCM, a fresh data key per file).
+  # When true, RAMPART_KEK_FILE must name a file holding the 32-byte key-encryption key:
+  # raw bytes, 64 hex digits or base64 (\`openssl rand 32 > kek.bin\`). Keep it off this disk.
+  encrypt_at_rest: false
+  # \`rampart model promote\` passes only when every rule below holds; a refusal lists each one.
+  promotion:
+    # The version must carry a model signature (\`rampart model register --signature\`) ...
+    require_signature: true
+    # ... that verifies against one of these public keys (PEM files) ...
+    trusted_keys: []
+    # ... or, for keyless Sigstore signatures, one of these identities, e.g.
+    # - { identity: release-bot@example.com, issuer: https://accounts.google.com }
+    trusted_identities: []
+    # The artifact is scanned again at promotion: a finding above this severity blocks it.
+    max_scan_severity: medium
+    # Every training dataset snapshot must be vetted; an unknown one fails the rule.
+    require_vetted_datasets: true
 `;
 }

@@ -1,0 +1,17 @@
+export {
+  type BomModelCard,
+  type CdxComponent,
+  type CdxDependency,
+  type CdxHash,
+  type CdxModelCard,
+  type CdxProperty,
+  CYCLONEDX_SCHEMA_ID,
+  CYCLONEDX_SPEC_VERSION,
+  type CycloneDxBom,
+  type CycloneDxOptions,
+  type DatasetRef,
+  datasetBomRef,
+  modelBomRef,
+  parseDigest,
+  toCycloneDx,
+} from "./cyclonedx.js";
