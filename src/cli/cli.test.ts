@@ -1,4 +1,3 @@
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   existsSync,
@@ -14,38 +13,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import { POSTGRES_URL, TSX_LOADER } from "../../test/services.js";
-
-const CLI = join(import.meta.dirname, "../../test/fixtures/cli.ts");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rampart(cwd: string, args: string[], env: Record<string, string> = {}): Run {
-  const result: SpawnSyncReturns<string> = spawnSync(
-    process.execPath,
-    ["--import", TSX_LOADER, CLI, ...args],
-    {
-      cwd,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        NO_COLOR: "1",
-        RAMPART_DATABASE_URL: "",
-        RAMPART_LEDGER_KEY_FILE: "",
-        ...env,
-      },
-    },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function json(run: Run): Record<string, unknown> {
-  return JSON.parse(run.stdout) as Record<string, unknown>;
-}
+import { json, rampart } from "../../test/cli.js";
+import { POSTGRES_URL } from "../../test/services.js";
 
 describe("rampart CLI", () => {
   let dir: string;

@@ -1,9 +1,8 @@
 /** `rampart model sign` / `rampart model verify`, run as a user runs them (a child process). */
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TSX_LOADER } from "../../../test/services.js";
+import { json, rampart } from "../../../test/cli.js";
 import {
   ecKeyPair,
   flipByte,
@@ -17,31 +16,7 @@ import {
   writeTree,
 } from "./testing/fixtures.js";
 
-const CLI = join(import.meta.dirname, "../../../test/fixtures/cli.ts");
 const ABSENT = HAS_INTEROP ? "" : ` (SKIPPED: ${INTEROP} is absent)`;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rampart(cwd: string, args: string[]): Run {
-  const result: SpawnSyncReturns<string> = spawnSync(
-    process.execPath,
-    ["--import", TSX_LOADER, CLI, ...args],
-    {
-      cwd,
-      encoding: "utf8",
-      env: { ...process.env, NO_COLOR: "1", RAMPART_DATABASE_URL: "", RAMPART_LEDGER_KEY_FILE: "" },
-    },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function json(run: Run): Record<string, unknown> {
-  return JSON.parse(run.stdout) as Record<string, unknown>;
-}
 
 describe("rampart model sign / verify", () => {
   let dir: string;

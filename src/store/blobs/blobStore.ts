@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isSha256Hex, RampartError } from "../../core/index.js";
+import { collect, drainVerifies } from "./drain.js";
 
 export interface BlobRef {
   /** `sha256:<hex>` */
@@ -76,9 +77,7 @@ export class BlobStore {
 
   /** Reads a whole blob into memory and verifies it. For large blobs use `stream`. */
   async get(digest: string): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.stream(digest)) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    return collect(this.stream(digest));
   }
 
   /**
@@ -124,15 +123,7 @@ export class BlobStore {
 
   /** Re-hashes a stored blob; true when it is intact. */
   async verify(digest: string): Promise<boolean> {
-    try {
-      for await (const _ of this.stream(digest)) {
-        // drain
-      }
-      return true;
-    } catch (error) {
-      if (error instanceof RampartError && error.code === "E_BLOB_CORRUPT") return false;
-      throw error;
-    }
+    return drainVerifies(this.stream(digest));
   }
 }
 

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { RampartError } from "../../core/index.js";
 import type { BlobRef, BlobStore } from "./blobStore.js";
+import { collect, drainVerifies } from "./drain.js";
 
 /**
  * Encryption at rest for blobs: envelope encryption with AES-256-GCM (node:crypto only).
@@ -261,22 +262,12 @@ export class EncryptedBlobStore {
   }
 
   async get(digest: string): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.stream(digest)) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    return collect(this.stream(digest));
   }
 
   /** Re-hashes and decrypts a stored blob; true when it is intact. */
   async verify(digest: string): Promise<boolean> {
-    try {
-      for await (const _ of this.stream(digest)) {
-        // drain
-      }
-      return true;
-    } catch (error) {
-      if (error instanceof RampartError && error.code === "E_BLOB_CORRUPT") return false;
-      throw error;
-    }
+    return drainVerifies(this.stream(digest));
   }
 }
 

@@ -1,10 +1,9 @@
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TSX_LOADER } from "../../../../test/services.js";
+import { json, rampart as runCli } from "../../../../test/cli.js";
 import {
   makeMaliciousFolder,
   makeModelFolder,
@@ -13,42 +12,9 @@ import {
   sign,
 } from "../../../model/registry/testing.js";
 
-const CLI = join(import.meta.dirname, "../../../../test/fixtures/cli.ts");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rampart(cwd: string, args: string[], env: Record<string, string> = {}): Run {
-  const result: SpawnSyncReturns<string> = spawnSync(
-    process.execPath,
-    ["--import", TSX_LOADER, CLI, ...args],
-    {
-      cwd,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        NO_COLOR: "1",
-        RAMPART_DATABASE_URL: "",
-        RAMPART_LEDGER_KEY_FILE: "",
-        RAMPART_KEK_FILE: "",
-        RAMPART_ACTOR: "ci-bot",
-        ...env,
-      },
-    },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function json(run: Run): Record<string, unknown> {
-  try {
-    return JSON.parse(run.stdout) as Record<string, unknown>;
-  } catch {
-    throw new Error(`not JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
-  }
-}
+/** The CLI with a fixed actor, so ledger entries can be asserted. */
+const rampart = (cwd: string, args: string[], env: Record<string, string> = {}) =>
+  runCli(cwd, args, { RAMPART_ACTOR: "ci-bot", ...env });
 
 /** rampart.yaml with the defaults, and a models section. */
 function writeConfig(dir: string, models: string): void {
