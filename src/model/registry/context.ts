@@ -1,5 +1,7 @@
+import type { Kysely } from "kysely";
 import type { Finding, RampartConfig } from "../../core/index.js";
 import type { Kek } from "../../store/blobs/encryptedBlobStore.js";
+import type { Tables } from "../../store/index.js";
 import { type BlobStore, type LedgerWriter, type Store, saveFindings } from "../../store/index.js";
 import { modelAsset } from "./names.js";
 import { type PromotionPolicy, promotionPolicy } from "./policy.js";
@@ -55,7 +57,26 @@ export class RegistryContext {
     return this.loadedPolicy;
   }
 
-  /** Appends ledger entries about model versions, in order, in one transaction. */
+  /**
+   * Appends ledger entries inside the caller's transaction: the state change and its record
+   * commit together, so a crash can never leave a change the ledger does not show.
+   */
+  async recordWithin(
+    trx: Kysely<Tables>,
+    entries: { kind: string; name: string; version: string; payload: Record<string, unknown> }[],
+  ): Promise<void> {
+    await this.ledger.appendWithin(
+      trx,
+      entries.map((e) => ({
+        actor: this.actor,
+        kind: e.kind,
+        asset: modelAsset(e.name, e.version),
+        payload: e.payload,
+      })),
+    );
+  }
+
+  /** Appends ledger entries about model versions (refusals: nothing else changed), in order. */
   async record(
     entries: { kind: string; name: string; version: string; payload: Record<string, unknown> }[],
   ): Promise<void> {

@@ -102,30 +102,33 @@ export async function promoteModel(
           findings: inspection.scan.findings.length,
           scannedAt: inspection.scan.scannedAt,
         };
-  const archived = await applyPromotion(ctx, version, to, at, scan);
-  const entries = [];
-  if (archived !== undefined) {
+  // The ledger entries commit in the same transaction as the stage change they record.
+  const entriesFor = (archived: string | undefined) => {
+    const entries = [];
+    if (archived !== undefined) {
+      entries.push({
+        kind: "model.archive",
+        name,
+        version: archived,
+        payload: { from: "production", reason: `replaced by ${formatModelRef(name, versionId)}` },
+      });
+    }
     entries.push({
-      kind: "model.archive",
+      kind: "model.promote",
       name,
-      version: archived,
-      payload: { from: "production", reason: `replaced by ${formatModelRef(name, versionId)}` },
+      version: versionId,
+      payload: {
+        from,
+        to,
+        digest: version.digest,
+        ...(archived === undefined ? {} : { replaced: archived }),
+        checks: rules.map((r) => ({ rule: r.rule, message: r.message })),
+        scan_max_severity: scan?.maxSeverity ?? null,
+      },
     });
-  }
-  entries.push({
-    kind: "model.promote",
-    name,
-    version: versionId,
-    payload: {
-      from,
-      to,
-      digest: version.digest,
-      ...(archived === undefined ? {} : { replaced: archived }),
-      checks: rules.map((r) => ({ rule: r.rule, message: r.message })),
-      scan_max_severity: scan?.maxSeverity ?? null,
-    },
-  });
-  await ctx.record(entries);
+    return entries;
+  };
+  const archived = await applyPromotion(ctx, version, to, at, scan, entriesFor);
   const after = await requireVersion(ctx, name, versionId);
   return {
     outcome: "promoted",
@@ -146,12 +149,14 @@ async function applyPromotion(
   to: PromotionTarget,
   at: string,
   scan: StoredVersion["scan"],
+  entriesFor: (archived: string | undefined) => Parameters<RegistryContext["recordWithin"]>[1],
 ): Promise<string | undefined> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await ctx.store.db.transaction().execute(async (trx) => {
         if (to === "staging") {
           await setStage(trx, version.name, version.version, { stage: "staging", at, scan });
+          await ctx.recordWithin(trx, entriesFor(undefined));
           return undefined;
         }
         const current = await currentProduction(trx, version.name);
@@ -166,6 +171,7 @@ async function applyPromotion(
           rolledBackAt: null,
           scan,
         });
+        await ctx.recordWithin(trx, entriesFor(current?.version));
         return current?.version;
       });
     } catch (error) {

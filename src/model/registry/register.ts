@@ -165,32 +165,31 @@ export async function registerModel(
     };
   }
 
-  version = await insertWithVersion(ctx, version, explicitVersion !== undefined);
+  // The ledger entry commits in the same transaction as the record it describes.
+  const entryFor = (v: ModelVersion) => ({
+    kind: "model.register",
+    name,
+    version: v.version,
+    payload: {
+      digest: v.digest,
+      blob: v.blob,
+      encrypted: v.encrypted,
+      files: v.files.length,
+      bytes: v.files.reduce((sum, f) => sum + f.size, 0),
+      signed: v.signature !== undefined,
+      ...(v.signature === undefined ? {} : { signer: v.signature.signer }),
+      scan: {
+        max_severity: scan?.maxSeverity ?? null,
+        findings: scan?.findings.length ?? 0,
+        errors: scan?.errors.length ?? 0,
+      },
+      lineage: v.lineage,
+    },
+  });
+  version = await insertWithVersion(ctx, version, explicitVersion !== undefined, entryFor);
   const findings =
     scan === undefined ? [] : relabelFindings(scan.findings, version.name, version.version);
   await ctx.saveFindings(findings);
-  await ctx.record([
-    {
-      kind: "model.register",
-      name,
-      version: version.version,
-      payload: {
-        digest: version.digest,
-        blob: version.blob,
-        encrypted: version.encrypted,
-        files: version.files.length,
-        bytes: version.files.reduce((sum, f) => sum + f.size, 0),
-        signed: version.signature !== undefined,
-        ...(version.signature === undefined ? {} : { signer: version.signature.signer }),
-        scan: {
-          max_severity: scan?.maxSeverity ?? null,
-          findings: scan?.findings.length ?? 0,
-          errors: scan?.errors.length ?? 0,
-        },
-        lineage: version.lineage,
-      },
-    },
-  ]);
   return { ok: true, version, findings, inspection };
 }
 
@@ -202,6 +201,7 @@ async function insertWithVersion(
   ctx: RegistryContext,
   version: ModelVersion,
   explicit: boolean,
+  entryFor: (version: ModelVersion) => Parameters<RegistryContext["recordWithin"]>[1][number],
 ): Promise<StoredVersion> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -209,6 +209,7 @@ async function insertWithVersion(
         const next = await nextVersion(trx, version.name);
         if (!explicit) version.version = next.version;
         await insertVersion(trx, version, next.seq);
+        await ctx.recordWithin(trx, [entryFor(version)]);
       });
       break;
     } catch (error) {

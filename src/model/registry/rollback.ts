@@ -81,15 +81,15 @@ export async function rollbackModel(ctx: RegistryContext, name: string): Promise
   await ctx.store.db.transaction().execute(async (trx) => {
     await setStage(trx, name, current.version, { stage: "archived", at, rolledBackAt: at });
     await setStage(trx, name, previous.version, { stage: "production", at });
+    await ctx.recordWithin(trx, [
+      {
+        kind: "model.rollback",
+        name,
+        version: previous.version,
+        payload: { from: current.version, to: previous.version, digest: previous.digest },
+      },
+    ]);
   });
-  await ctx.record([
-    {
-      kind: "model.rollback",
-      name,
-      version: previous.version,
-      payload: { from: current.version, to: previous.version, digest: previous.digest },
-    },
-  ]);
   return {
     ok: true,
     from: await requireVersion(ctx, name, current.version),
@@ -115,9 +115,11 @@ export async function archiveModel(
     );
   }
   const at = ctx.now().toISOString();
-  await setStage(ctx.store.db, name, version, { stage: "archived", at });
-  await ctx.record([
-    { kind: "model.archive", name, version, payload: { from: found.stage, reason: "archived" } },
-  ]);
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await setStage(trx, name, version, { stage: "archived", at });
+    await ctx.recordWithin(trx, [
+      { kind: "model.archive", name, version, payload: { from: found.stage, reason: "archived" } },
+    ]);
+  });
   return { changed: true, version: await requireVersion(ctx, name, version) };
 }

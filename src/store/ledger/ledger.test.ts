@@ -155,6 +155,40 @@ describeEachDatabase("ledger", (dialect) => {
     await w.close();
   });
 
+  it("appendWithin commits with the caller's transaction, and rolls back with it", async () => {
+    const w = writer(10);
+    await w.append(entries(3));
+    await store.db.transaction().execute(async (trx) => {
+      const [e] = await w.appendWithin(trx, [
+        { actor: "bob", kind: "model.promote", payload: { to: "production" } },
+      ]);
+      expect(e?.seq).toBe(4);
+    });
+    await expect(
+      store.db.transaction().execute(async (trx) => {
+        await w.appendWithin(trx, [
+          { actor: "mallory", kind: "model.promote", payload: { to: "production" } },
+        ]);
+        throw new Error("the state change failed");
+      }),
+    ).rejects.toThrow("the state change failed");
+    const rows = await store.db
+      .selectFrom("ledger_entries")
+      .select(["seq", "actor"])
+      .orderBy("seq")
+      .execute();
+    expect(rows.map((r) => `${Number(r.seq)}:${r.actor}`)).toEqual([
+      "1:alice",
+      "2:alice",
+      "3:alice",
+      "4:bob",
+    ]);
+    // The queue and in-transaction appends share one chain.
+    await w.append(entries(2));
+    await w.close();
+    expect(await verify()).toMatchObject({ ok: true, entries: 6 });
+  });
+
   it("finds an edited payload and names its seq", async () => {
     const w = writer(10);
     await w.append(entries(30));

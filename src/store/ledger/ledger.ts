@@ -1,5 +1,7 @@
+import type { Kysely } from "kysely";
 import { canonicalize, RampartError } from "../../core/index.js";
-import type { Store } from "../database.js";
+import type { Dialect, Store } from "../database.js";
+import type { Tables } from "../tables.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { LedgerDriver } from "./driver.js";
 import { type LedgerEntry, type LedgerEntryInput, preimageHead } from "./entry.js";
@@ -13,6 +15,7 @@ import {
 } from "./plan.js";
 import { postgresLedgerDriver } from "./postgresDriver.js";
 import { sqliteLedgerDriver } from "./sqliteDriver.js";
+import { appendInTransaction } from "./transactionDriver.js";
 
 export interface LedgerWriterOptions {
   signer: Signer;
@@ -36,6 +39,7 @@ interface Pending {
  */
 export class LedgerWriter {
   private readonly driver: LedgerDriver;
+  private readonly dialect: Dialect;
   private readonly options: Required<LedgerWriterOptions>;
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
@@ -43,6 +47,7 @@ export class LedgerWriter {
   private closed = false;
 
   constructor(store: Store, options: LedgerWriterOptions) {
+    this.dialect = store.dialect;
     this.driver =
       store.raw.dialect === "sqlite"
         ? sqliteLedgerDriver(store.raw.sqlite)
@@ -73,6 +78,23 @@ export class LedgerWriter {
       this.queue.push({ entries: prepared, resolve, reject });
       this.kick();
     });
+  }
+
+  /**
+   * Appends inside the caller's open transaction, so that a state change and the entry that
+   * records it commit together or not at all. Bypasses the group-commit queue.
+   */
+  async appendWithin(
+    trx: Kysely<Tables>,
+    inputs: readonly LedgerEntryInput[],
+  ): Promise<LedgerEntry[]> {
+    if (this.closed) throw new RampartError("E_LEDGER", "the ledger writer is closed");
+    const prepared = inputs.map(prepare);
+    if (prepared.length === 0) return [];
+    const planned = await appendInTransaction(trx, this.dialect, (state) =>
+      planAppend(state, prepared, this.options.checkpoint, this.options.signer, this.options.now()),
+    );
+    return planned.entries;
   }
 
   async appendOne(input: LedgerEntryInput): Promise<LedgerEntry> {
