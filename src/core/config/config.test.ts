@@ -66,6 +66,7 @@ describe("rampart.yaml", () => {
       promotion: {
         require_signature: true,
         trusted_keys: [],
+        trusted_certificate_roots: [],
         trusted_identities: [],
         max_scan_severity: "medium",
         require_vetted_datasets: true,

@@ -71,6 +71,8 @@ export const configSchema = z
             require_signature: z.boolean().default(true),
             /** PEM public keys (paths) a model signature may verify against. */
             trusted_keys: z.array(z.string().min(1)).default([]),
+            /** Root (and intermediate) CA certificates, PEM, for certificate-chain signatures. */
+            trusted_certificate_roots: z.array(z.string().min(1)).default([]),
             /** Keyless Sigstore signers: certificate identity (SAN) and OIDC issuer. */
             trusted_identities: z
               .array(z.object({ identity: z.string().min(1), issuer: z.string().min(1) }).strict())

@@ -53,6 +53,8 @@ models:
     require_signature: true
     # ... that verifies against one of these public keys (PEM files) ...
     trusted_keys: []
+    # ... or, for certificate-chain signatures, chains to one of these CA certificates (PEM) ...
+    trusted_certificate_roots: []
     # ... or, for keyless Sigstore signatures, one of these identities, e.g.
     # - { identity: release-bot@example.com, issuer: https://accounts.google.com }
     trusted_identities: []

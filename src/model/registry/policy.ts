@@ -20,34 +20,49 @@ export function promotionPolicy(
   resolvePath: (path: string) => string,
 ): PromotionPolicy {
   const promotion = config.models.promotion;
-  const keys = promotion.trusted_keys.map((configured) => {
-    const path = resolvePath(configured);
-    let pem: string;
-    try {
-      pem = readFileSync(path, "utf8");
-    } catch (cause) {
-      throw new RampartError(
-        "E_CONFIG",
-        `models.promotion.trusted_keys: cannot read the public key ${path}`,
-        {
-          hint: "fix the path (relative to rampart.yaml) or remove the entry",
-          cause,
-        },
-      );
-    }
-    if (!pem.includes("-----BEGIN")) {
-      throw new RampartError(
-        "E_CONFIG",
-        `models.promotion.trusted_keys: ${path} is not a PEM public key`,
-        { hint: "export the signer's public key as PEM (SPKI)" },
-      );
-    }
-    return { path, pem };
-  });
+  const keys = promotion.trusted_keys.map((configured) =>
+    readPem(
+      resolvePath(configured),
+      "trusted_keys",
+      "public key",
+      "export the signer's public key as PEM (SPKI)",
+    ),
+  );
+  const roots = promotion.trusted_certificate_roots.map((configured) =>
+    readPem(
+      resolvePath(configured),
+      "trusted_certificate_roots",
+      "CA certificate",
+      "give the root (or intermediate) CA certificate of your signing PKI, PEM",
+    ),
+  );
   return {
     requireSignature: promotion.require_signature,
-    trust: { keys, identities: promotion.trusted_identities },
+    trust: { keys, roots, identities: promotion.trusted_identities },
     maxScanSeverity: promotion.max_scan_severity,
     requireVettedDatasets: promotion.require_vetted_datasets,
   };
+}
+
+function readPem(
+  path: string,
+  key: string,
+  what: string,
+  hint: string,
+): { path: string; pem: string } {
+  let pem: string;
+  try {
+    pem = readFileSync(path, "utf8");
+  } catch (cause) {
+    throw new RampartError("E_CONFIG", `models.promotion.${key}: cannot read the ${what} ${path}`, {
+      hint: "fix the path (relative to rampart.yaml) or remove the entry",
+      cause,
+    });
+  }
+  if (!pem.includes("-----BEGIN")) {
+    throw new RampartError("E_CONFIG", `models.promotion.${key}: ${path} is not a PEM ${what}`, {
+      hint,
+    });
+  }
+  return { path, pem };
 }

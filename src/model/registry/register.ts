@@ -71,7 +71,7 @@ export async function registerModel(
   const modelPath = resolve(input.path);
   const bundle = input.signaturePath === undefined ? undefined : readBundle(input.signaturePath);
   // Fails fast on the policy's key files before any copying.
-  const trust = bundle === undefined ? { keys: [], identities: [] } : ctx.policy.trust;
+  const trust = bundle === undefined ? { keys: [], roots: [], identities: [] } : ctx.policy.trust;
   if (explicitVersion !== undefined && (await findVersion(ctx.store.db, name, explicitVersion))) {
     throw duplicate(name, explicitVersion);
   }

@@ -10,14 +10,15 @@ import {
   generateEd25519,
   type RampartConfig,
 } from "../../core/index.js";
-import { kekFromBytes } from "../../store/blobs/encryptedBlobStore.js";
 import {
   BlobStore,
+  kekFromBytes,
   LedgerWriter,
   queryEntries,
   type Store,
   verifyLedger,
 } from "../../store/index.js";
+import { signModel } from "../signing/index.js";
 import {
   archiveModel,
   getModelVersion,
@@ -278,6 +279,40 @@ describeEachDatabase("model registry", (dialect) => {
     expect(result.outcome).toBe("refused");
     expect(result.findings.map((f) => f.evidence.rule)).toEqual(["signature.trusted"]);
     expect(result.findings[0]?.title).toMatch(/does not verify against a trusted key/);
+  });
+
+  it("a certificate-chain signature passes only when its CA root is trusted", async () => {
+    const pki = join(import.meta.dirname, "../signing/testdata/pki");
+    const path = makeModelFolder(join(dir, "cert-signed"));
+    const signaturePath = join(dir, "cert-signed.sig");
+    await signModel(path, {
+      privateKeyPem: readFileSync(join(pki, "leaf-key.pem"), "utf8"),
+      certificateChainPems: [readFileSync(join(pki, "leaf.pem"), "utf8")],
+      signaturePath,
+    });
+    const rootTrusted = configWith({
+      trusted_keys: [],
+      trusted_certificate_roots: [join(pki, "root.pem")],
+      require_vetted_datasets: false,
+    });
+    const registered = await registerModel(registry(rootTrusted), {
+      path,
+      name: "fraud",
+      signaturePath,
+    });
+    expect(registered.ok).toBe(true);
+    expect((await promoteModel(registry(rootTrusted), "fraud", "1", "staging")).outcome).toBe(
+      "promoted",
+    );
+
+    const otherRoot = configWith({
+      trusted_keys: [],
+      trusted_certificate_roots: [join(pki, "other-root.pem")],
+      require_vetted_datasets: false,
+    });
+    const refused = await promoteModel(registry(otherRoot), "fraud", "1", "production");
+    expect(refused.outcome).toBe("refused");
+    expect(refused.findings.map((f) => f.evidence.rule)).toEqual(["signature.trusted"]);
   });
 
   it("unknown vetting fails closed: the default answers unknown, and no datasets at all fails too", async () => {

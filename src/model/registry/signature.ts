@@ -14,6 +14,8 @@ export const defaultVerifier: ModelVerifier = (modelPath, options) =>
 export interface TrustAnchors {
   /** Public keys, PEM, with the path they were read from (for messages and the record). */
   keys: { path: string; pem: string }[];
+  /** CA certificates, PEM, that certificate-chain signatures must chain to. */
+  roots: { path: string; pem: string }[];
   /** Keyless Sigstore signers. */
   identities: { identity: string; issuer: string }[];
 }
@@ -46,6 +48,10 @@ export async function checkSignature(
       anchor: `key ${key.path}`,
       options: { signaturePath, publicKeyPem: key.pem },
     })),
+    ...trust.roots.map((root) => ({
+      anchor: `certificate root ${root.path}`,
+      options: { signaturePath, certificateChainPems: [root.pem] },
+    })),
     ...trust.identities.map((id) => ({
       anchor: `identity ${id.identity} (issuer ${id.issuer})`,
       options: { signaturePath, identity: id.identity, issuer: id.issuer },
@@ -55,7 +61,7 @@ export async function checkSignature(
     return {
       verified: false,
       problems: [
-        "no trusted key or identity is configured (models.promotion.trusted_keys / trusted_identities)",
+        "no trusted key, certificate root or identity is configured (models.promotion.trusted_keys / trusted_certificate_roots / trusted_identities)",
       ],
       files,
     };
