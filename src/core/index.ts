@@ -6,6 +6,7 @@ export {
   isAssetKind,
   parseAsset,
 } from "./asset.js";
+export { writeFileAtomically } from "./atomicWrite.js";
 export { canonicalBytes, canonicalize, canonicalString } from "./canonicalJson.js";
 export * from "./config/index.js";
 export { type ErrorCode, ExitCode, isRampartError, RampartError } from "./errors.js";

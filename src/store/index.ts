@@ -1,13 +1,4 @@
-export {
-  type BlobRef,
-  BlobStore,
-  type EncryptedBlobRef,
-  EncryptedBlobStore,
-  isEncryptedBlob,
-  type Kek,
-  kekFromBytes,
-  loadKek,
-} from "./blobs/index.js";
+export * from "./blobs/index.js";
 export {
   type Dialect,
   isPostgresUrl,

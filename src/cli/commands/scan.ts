@@ -1,5 +1,5 @@
-import { existsSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import {
@@ -10,6 +10,7 @@ import {
   RampartError,
   SEVERITIES,
   type Severity,
+  writeFileAtomically,
 } from "../../core/index.js";
 import { runScan, type ScanReport, toSarif } from "../../model/index.js";
 import { saveFindings } from "../../store/index.js";
@@ -75,7 +76,11 @@ export function registerScan(program: Command, state: RunState): void {
           text = `${JSON.stringify(toSarif(report, { name: "Rampart", version: VERSION }), null, 2)}\n`;
         } else text = renderReport(report, failOn, paint(out));
         if (options.output !== undefined) {
-          writeAtomically(resolve(options.output), format === "table" ? stripAnsi(text) : text);
+          writeFileAtomically(
+            resolve(options.output),
+            format === "table" ? stripAnsi(text) : text,
+            "the report",
+          );
           out.line(`report written to ${options.output}`);
         } else if (format === "table") {
           out.line(text.trimEnd());
@@ -205,19 +210,6 @@ function parseSeverity(value: string | undefined): Severity | undefined {
     });
   }
   return value;
-}
-
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (cause) {
-    throw new RampartError("E_IO", `cannot write the report to ${path}`, {
-      hint: `check that ${dirname(path)} exists and is writable`,
-      cause,
-    });
-  }
 }
 
 function stripAnsi(text: string): string {

@@ -1,12 +1,11 @@
-import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { Transform, type TransformCallback, Writable } from "node:stream";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isRampartError } from "../../core/index.js";
 import type { Kek } from "../../store/blobs/encryptedBlobStore.js";
-import type { BlobStore } from "../../store/index.js";
+import { type BlobStore, hashingTap } from "../../store/index.js";
 import { artifactReader } from "./artifactBlobs.js";
 import { type PackManifest, parseManifest } from "./manifest.js";
 import { formatModelRef } from "./names.js";
@@ -114,22 +113,14 @@ async function checkFile(
   record: { name: string; size: number; digest: string },
   target: string | undefined,
 ): Promise<StoredFileCheck> {
-  const hash = createHash("sha256");
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, callback: TransformCallback) {
-      hash.update(chunk);
-      size += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const tap = hashingTap();
   try {
     if (target !== undefined) await mkdir(dirname(target), { recursive: true, mode: 0o700 });
     const sink =
       target === undefined
         ? new Writable({ write: (_chunk, _enc, callback) => callback() })
         : createWriteStream(target, { flags: "wx", mode: 0o600 });
-    await pipeline(source, tap, sink);
+    await pipeline(source, tap.stream, sink);
   } catch (error) {
     if (target !== undefined) await rm(target, { force: true });
     if (!isBlobProblem(error)) throw error;
@@ -140,7 +131,8 @@ async function checkFile(
       message: (error as Error).message,
     };
   }
-  const digest = `sha256:${hash.digest("hex")}`;
+  const digest = tap.digest();
+  const size = tap.size();
   if (digest !== record.digest || size !== record.size) {
     if (target !== undefined) await rm(target, { force: true });
     return {

@@ -11,9 +11,8 @@
  * recorded in `ignore_paths`, so the reference verifier skips exactly what was skipped here.
  */
 import { sign, type X509Certificate } from "node:crypto";
-import { renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { RampartError } from "../../core/index.js";
+import { resolve } from "node:path";
+import { RampartError, writeFileAtomically } from "../../core/index.js";
 import { buildBundle } from "./bundle.js";
 import { DEFAULT_IGNORE_PATHS } from "./constants.js";
 import { pae } from "./dsse.js";
@@ -62,21 +61,6 @@ export async function signModel(modelPath: string, options: SignOptions): Promis
       ? { kind: "key", hint: keyHintOf(key.publicKey) }
       : { kind: "chain", certificates: chain.map((c) => c.raw) },
   );
-  writeAtomically(signaturePath, bundle);
+  writeFileAtomically(signaturePath, bundle, "the signature");
   return { signaturePath, rootDigest: `sha256:${manifest.rootDigest}`, files: manifest.files };
-}
-
-/** A reader never sees half a signature: write beside it, then rename over it. */
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text, { mode: 0o644 });
-    renameSync(tmp, path);
-  } catch (cause) {
-    rmSync(tmp, { force: true });
-    throw new RampartError("E_IO", `cannot write the signature to ${path}`, {
-      hint: `check that ${dirname(path)} exists and is writable`,
-      cause,
-    });
-  }
 }

@@ -6,6 +6,7 @@ import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isSha256Hex, RampartError } from "../../core/index.js";
 import { collect, drainVerifies } from "./drain.js";
+import { hashingTap } from "./hashingTap.js";
 
 export interface BlobRef {
   /** `sha256:<hex>` */
@@ -40,15 +41,7 @@ export class BlobStore {
     const tmpDir = join(this.root, "tmp");
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${process.pid}-${randomBytes(8).toString("hex")}.part`);
-    const hash = createHash("sha256");
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, callback: TransformCallback) {
-        hash.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    });
+    const tap = hashingTap();
     const input =
       typeof source === "string" || source instanceof Uint8Array
         ? Readable.from([Buffer.from(source)])
@@ -56,15 +49,15 @@ export class BlobStore {
           ? source
           : Readable.from(source);
     try {
-      await pipeline(input, tap, createWriteStream(tmp, { flags: "wx", mode: 0o644 }));
+      await pipeline(input, tap.stream, createWriteStream(tmp, { flags: "wx", mode: 0o644 }));
       await fsyncPath(tmp);
-      const digest = `sha256:${hash.digest("hex")}`;
+      const digest = tap.digest();
       const final = this.pathOf(digest);
       await mkdir(dirname(final), { recursive: true });
       // Same content, same name: replacing an existing blob is harmless and atomic.
       await rename(tmp, final);
       await fsyncPath(dirname(final));
-      return { digest, size };
+      return { digest, size: tap.size() };
     } catch (cause) {
       await rm(tmp, { force: true });
       if (cause instanceof RampartError) throw cause;

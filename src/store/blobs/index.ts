@@ -8,3 +8,4 @@ export {
   kekFromBytes,
   loadKek,
 } from "./encryptedBlobStore.js";
+export { type HashingTap, hashingTap } from "./hashingTap.js";

@@ -1,7 +1,6 @@
-import { renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "commander";
-import { ExitCode, RampartError } from "../../../core/index.js";
+import { ExitCode, RampartError, writeFileAtomically } from "../../../core/index.js";
 import { type DatasetRef, toCycloneDx } from "../../../model/bom/index.js";
 import {
   getModelVersion,
@@ -78,7 +77,7 @@ export function registerModelBom(
           return ExitCode.ok;
         }
         const path = resolve(options.output);
-        writeAtomically(path, text);
+        writeFileAtomically(path, text, "the BOM");
         out.line(`ML-BOM of ${name}@${version} written to ${options.output}`);
         out.document({
           schema: SCHEMA,
@@ -102,19 +101,4 @@ function parseFormat(value: string): Format {
     });
   }
   return value as Format;
-}
-
-/** A reader never sees half a BOM: write beside the target, then rename over it. */
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (cause) {
-    rmSync(tmp, { force: true });
-    throw new RampartError("E_IO", `cannot write the BOM to ${path}`, {
-      hint: `check that ${dirname(path)} exists and is writable`,
-      cause,
-    });
-  }
 }

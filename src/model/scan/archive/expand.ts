@@ -1,3 +1,4 @@
+import { crc32 } from "node:zlib";
 import { BufferSource, type ByteSource } from "../byteSource.js";
 import type { ScanLimits } from "../types.js";
 import {
@@ -7,7 +8,6 @@ import {
   OutputLimitError,
 } from "./codecError.js";
 import { type Codec, canStreamLazily, type DecodeInfo, decodeChunks } from "./codecs.js";
-import { crc32 } from "./crc32.js";
 import { StreamedSource } from "./streamedSource.js";
 
 /**

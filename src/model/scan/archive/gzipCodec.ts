@@ -1,6 +1,6 @@
+import { crc32 } from "node:zlib";
 import type { ByteSource } from "../byteSource.js";
 import { CorruptStreamError, OutputLimitError } from "./codecError.js";
-import { crc32 } from "./crc32.js";
 import { type InflateInfo, inflateAt } from "./inflateCodec.js";
 
 /**

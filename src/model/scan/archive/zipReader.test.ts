@@ -1,8 +1,7 @@
-import { deflateRawSync } from "node:zlib";
+import { crc32, deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { BufferSource } from "../byteSource.js";
 import { DEFAULT_LIMITS, type ScanIssue, type ScanLimits } from "../types.js";
-import { crc32 } from "./crc32.js";
 import { buildZip, type ZipMemberSpec } from "./testdata/build.js";
 import { fixture, rules, serious } from "./testdata/fixtures.js";
 import { openZipMember, readZip, type ZipArchive } from "./zipReader.js";

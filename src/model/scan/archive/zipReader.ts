@@ -1,9 +1,9 @@
+import { crc32 } from "node:zlib";
 import { BufferSource, type ByteSource, SliceSource } from "../byteSource.js";
 import { UNSAFE_ARTIFACT } from "../threats.js";
 import type { ScanLimits } from "../types.js";
 import { BufferedReader, u32At } from "./bufferedReader.js";
 import type { Codec, DecodeInfo } from "./codecs.js";
-import { crc32 } from "./crc32.js";
 import { expand } from "./expand.js";
 import { makeIssue, type Report } from "./issues.js";
 import { checkMemberName } from "./paths.js";

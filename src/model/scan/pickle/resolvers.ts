@@ -1,3 +1,4 @@
+import { SKLEARN_NEW_OBJ } from "../policy/safeGlobals.js";
 /**
  * What well-known callables do with their arguments, so the VM can follow a call chain the
  * way the loader would run it: `getattr(builtins, "eval")` returns builtins.eval,
@@ -34,18 +35,6 @@ export type Semantics =
     }
   /** copyreg._reconstructor(cls, base, state): base.__new__(cls, state) then base.__init__. */
   | { readonly kind: "reconstructor" };
-
-/** scikit-learn's `newObj(cls)` helpers (Cython trees, distance metrics), 0.2x to 1.x. */
-export const SKLEARN_NEW_OBJ: readonly string[] = [
-  "sklearn.neighbors._kd_tree.newObj",
-  "sklearn.neighbors._ball_tree.newObj",
-  "sklearn.neighbors._binary_tree.newObj",
-  "sklearn.neighbors._dist_metrics.newObj",
-  "sklearn.neighbors.kd_tree.newObj",
-  "sklearn.neighbors.ball_tree.newObj",
-  "sklearn.neighbors.dist_metrics.newObj",
-  "sklearn.metrics._dist_metrics.newObj",
-];
 
 const table = new Map<string, Semantics>();
 function define(names: readonly string[], semantics: Semantics): void {

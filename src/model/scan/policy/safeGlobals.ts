@@ -144,6 +144,21 @@ const BUILTIN_DATA = [
 const TORCHSCRIPT =
   "TorchScript's own unpickler helpers (constants.pkl, *.debug_pkl): they rebuild lists and tensors of a scripted module.";
 
+/**
+ * scikit-learn's `newObj(cls)` helpers (Cython trees, distance metrics), 0.2x to 1.x: allowed,
+ * and the pickle VM forwards a call to them to the class they build.
+ */
+export const SKLEARN_NEW_OBJ: readonly string[] = [
+  "sklearn.neighbors._kd_tree.newObj",
+  "sklearn.neighbors._ball_tree.newObj",
+  "sklearn.neighbors._binary_tree.newObj",
+  "sklearn.neighbors._dist_metrics.newObj",
+  "sklearn.neighbors.kd_tree.newObj",
+  "sklearn.neighbors.ball_tree.newObj",
+  "sklearn.neighbors.dist_metrics.newObj",
+  "sklearn.metrics._dist_metrics.newObj",
+];
+
 export const SAFE_GLOBALS: readonly GlobalRule[] = Object.freeze([
   ...rules(
     "joblib's placeholder for a numpy array written raw after the pickle: a data wrapper, it runs no code.",
@@ -242,16 +257,7 @@ export const SAFE_GLOBALS: readonly GlobalRule[] = Object.freeze([
     "numpy.random.bit_generator.SeedSequence",
   ]),
   ...rules(SKLEARN, ["sklearn.*"], "class"),
-  ...rules(SKLEARN, [
-    "sklearn.neighbors._kd_tree.newObj",
-    "sklearn.neighbors._ball_tree.newObj",
-    "sklearn.neighbors._binary_tree.newObj",
-    "sklearn.neighbors._dist_metrics.newObj",
-    "sklearn.neighbors.kd_tree.newObj",
-    "sklearn.neighbors.ball_tree.newObj",
-    "sklearn.neighbors.dist_metrics.newObj",
-    "sklearn.metrics._dist_metrics.newObj",
-  ]),
+  ...rules(SKLEARN, SKLEARN_NEW_OBJ),
   ...rules(XGBOOST, ["xgboost.core.Booster"]),
   ...rules(XGBOOST, ["xgboost.sklearn.*"], "class"),
   ...rules(

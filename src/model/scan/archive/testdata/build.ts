@@ -1,5 +1,4 @@
-import { deflateRawSync } from "node:zlib";
-import { crc32 } from "../crc32.js";
+import { crc32, deflateRawSync } from "node:zlib";
 
 /**
  * Hand-built zip and tar files for the tests: every field can be forged, so each trick the
