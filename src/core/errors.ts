@@ -31,6 +31,10 @@ export type ErrorCode =
   | "E_BLOB_CORRUPT"
   | "E_LEDGER"
   | "E_IO"
+  /** Input data the user gave cannot be used as it is (empty, unparsable, a missing column). */
+  | "E_DATA"
+  /** A named thing (snapshot, version, source) does not exist. */
+  | "E_NOT_FOUND"
   | "E_INTERNAL";
 
 const exitCodeFor: Record<ErrorCode, ExitCode> = {
@@ -46,6 +50,8 @@ const exitCodeFor: Record<ErrorCode, ExitCode> = {
   E_BLOB_CORRUPT: ExitCode.findings,
   E_LEDGER: ExitCode.internal,
   E_IO: ExitCode.usage,
+  E_DATA: ExitCode.usage,
+  E_NOT_FOUND: ExitCode.usage,
   E_INTERNAL: ExitCode.internal,
 };
 

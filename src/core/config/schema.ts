@@ -87,6 +87,37 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    data: z
+      .object({
+        /** ECDSA P-256 private key (PKCS#8 PEM) that signs snapshot manifests (DSSE). */
+        signing_key_file: z.string().min(1).default(".rampart/keys/data-p256.pem"),
+        /**
+         * Where training data comes from, and how far it is trusted. A source not listed
+         * here is untrusted: its snapshots are quarantined until vetted or approved.
+         */
+        sources: z
+          .record(
+            z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a source name: letters, digits, . _ -"),
+            z
+              .object({
+                trust: z.enum(["trusted", "vetted", "untrusted"]),
+                description: z.string().optional(),
+              })
+              .strict(),
+          )
+          .default({}),
+        validation: z
+          .object({
+            /** Family-wise false-alarm rate for the per-column drift tests of one batch. */
+            alpha: z.number().gt(0).lt(1).default(0.05),
+            /** holm controls the family-wise error rate; bh the false discovery rate. */
+            correction: z.enum(["holm", "bh"]).default("holm"),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -62,5 +62,19 @@ models:
     max_scan_severity: medium
     # Every training dataset snapshot must be vetted; an unknown one fails the rule.
     require_vetted_datasets: true
+
+data:
+  # ECDSA P-256 key that signs dataset snapshot manifests (in-toto Statement in a DSSE envelope).
+  signing_key_file: .rampart/keys/data-p256.pem
+  # Where training data comes from and how far it is trusted: trusted, vetted or untrusted.
+  # A source not listed is untrusted: its snapshots stay quarantined until
+  # \`rampart data vet\` passes them or an admin runs \`rampart data approve\`. For example:
+  #   feedback: { trust: untrusted, description: chargeback labels from the web app }
+  sources: {}
+  validation:
+    # False-alarm rate for one batch's per-column drift tests, corrected for the number of
+    # columns (holm: family-wise error; bh: false discovery rate).
+    alpha: 0.05
+    correction: holm
 `;
 }
