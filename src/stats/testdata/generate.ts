@@ -1,0 +1,51 @@
+/**
+ * Deterministic samples shared with make_fixtures.py: mulberry32 uniforms transformed with
+ * + - * / and floor only, so Python and JavaScript produce bit-identical data and the fixtures
+ * need to store only the recipe, not the values.
+ */
+
+export interface SampleRecipe {
+  seed: number;
+  n: number;
+  /** normal: Irwin–Hall(4) centred; normal12: Irwin–Hall(12) centred; skew: u³; uniform: u. */
+  kind: "normal" | "normal12" | "skew" | "uniform";
+  shift: number;
+  scale: number;
+  /** When > 0, values are floored to multiples of 1/roundTo (creates ties). */
+  roundTo: number;
+}
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function generate(recipe: SampleRecipe): Float64Array {
+  const random = mulberry32(recipe.seed);
+  const out = new Float64Array(recipe.n);
+  for (let i = 0; i < recipe.n; i++) {
+    let x: number;
+    if (recipe.kind === "normal") {
+      x = random() + random() + random() + random() - 2;
+    } else if (recipe.kind === "normal12") {
+      x = 0;
+      for (let j = 0; j < 12; j++) x += random();
+      x -= 6;
+    } else if (recipe.kind === "skew") {
+      const u = random();
+      x = u * u * u;
+    } else {
+      x = random();
+    }
+    x = x * recipe.scale + recipe.shift;
+    if (recipe.roundTo > 0) x = Math.floor(x * recipe.roundTo) / recipe.roundTo;
+    out[i] = x;
+  }
+  return out;
+}
