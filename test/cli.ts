@@ -25,6 +25,7 @@ export function rampart(cwd: string, args: string[], env: Record<string, string>
       RAMPART_DATABASE_URL: "",
       RAMPART_LEDGER_KEY_FILE: "",
       RAMPART_KEK_FILE: "",
+      RAMPART_PII_KEY_FILE: "",
       ...env,
     },
   });

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode } from "../core/index.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerData } from "./commands/data/index.js";
 import { registerFindings } from "./commands/findings.js";
 import { registerInit } from "./commands/init.js";
 import { registerModel } from "./commands/model/index.js";
@@ -22,6 +23,8 @@ Exit codes:
 Environment:
   RAMPART_DATABASE_URL     postgres://… to use PostgreSQL instead of the SQLite file
   RAMPART_LEDGER_KEY_FILE  the Ed25519 key that signs ledger checkpoints
+  RAMPART_KEK_FILE         the key-encryption key for models.encrypt_at_rest
+  RAMPART_PII_KEY_FILE     the HMAC key that data pii --redact hashes values with
   RAMPART_ACTOR            who is acting (recorded in the ledger); default user@host
   NO_COLOR                 no colour even on a terminal`;
 
@@ -45,6 +48,7 @@ export function buildProgram(state: RunState): Command {
   registerFindings(program, state);
   registerScan(program, state);
   registerModel(program, state);
+  registerData(program, state);
   // Every subcommand inherits the same output routing and exit handling.
   for (const command of program.commands) applyToTree(command, state);
   return program;

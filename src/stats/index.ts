@@ -24,7 +24,14 @@ export {
 export { jensenShannon } from "./jensenShannon.js";
 export { KLL_DEFAULT_K, type KllJson, KllSketch } from "./kll.js";
 export { kolmogorovSf } from "./kolmogorov.js";
-export { type KsMethod, type KsOptions, type KsResult, ks2samp, ksPvalue } from "./ks.js";
+export {
+  type KsMethod,
+  type KsOptions,
+  type KsResult,
+  ks2samp,
+  ks2sampSorted,
+  ksPvalue,
+} from "./ks.js";
 export { benjaminiHochberg, holm } from "./multipleTesting.js";
 export {
   binCounts,
@@ -40,6 +47,6 @@ export {
 export { quantileSorted, quantilesSorted, quantilesUnsorted, selectRanks } from "./quantile.js";
 export { shapiroWilk } from "./shapiroWilk.js";
 export { smirnovSf } from "./smirnov.js";
-export { sortedCopy, sortFloat64InPlace } from "./sort.js";
-export { wasserstein1d } from "./wasserstein.js";
+export { sortedCopy, sortedWithoutNaN, sortFloat64InPlace } from "./sort.js";
+export { wasserstein1d, wassersteinSorted } from "./wasserstein.js";
 export { zTestProportions } from "./zTest.js";

@@ -19,7 +19,7 @@
  */
 import { RampartError } from "../core/index.js";
 import { kolmogorovSf } from "./kolmogorov.js";
-import { sortFloat64InPlace } from "./sort.js";
+import { sortedWithoutNaN } from "./sort.js";
 
 export type KsMethod = "auto" | "exact" | "asymp";
 
@@ -43,19 +43,6 @@ export interface KsResult {
 /** scipy's MAX_AUTO_N. */
 const MAX_AUTO_N = 10_000;
 const INT32_MAX = 2 ** 31 - 1;
-
-/** A sorted copy without NaN. */
-export function sortedFinite(values: ArrayLike<number>): Float64Array {
-  let count = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) count++;
-  const out = new Float64Array(count);
-  let j = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!Number.isNaN(v)) out[j++] = v;
-  }
-  return sortFloat64InPlace(out);
-}
 
 interface Statistic {
   statistic: number;
@@ -204,8 +191,18 @@ export function ks2samp(a: Float64Array, b: Float64Array, options: KsOptions = {
       hint: 'use "auto", "exact" or "asymp"',
     });
   }
-  const sa = sortedFinite(a);
-  const sb = sortedFinite(b);
+  return ks2sampSorted(sortedWithoutNaN(a), sortedWithoutNaN(b), method);
+}
+
+/**
+ * The same test on samples already sorted ascending without NaN (`sortedWithoutNaN`): callers
+ * running several tests on one column (drift: KS and Wasserstein) sort it once.
+ */
+export function ks2sampSorted(
+  sa: Float64Array,
+  sb: Float64Array,
+  method: KsMethod = "auto",
+): KsResult {
   if (sa.length === 0 || sb.length === 0) {
     throw new RampartError("E_DATA", "a two-sample KS test needs at least one value per sample", {
       details: { n1: sa.length, n2: sb.length },

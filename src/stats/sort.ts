@@ -100,3 +100,16 @@ export function sortedCopy(values: ArrayLike<number>): Float64Array {
     values instanceof Float64Array ? values.slice() : Float64Array.from(values),
   );
 }
+
+/** A sorted copy without NaN: what every rank-based test (KS, Wasserstein) works on. */
+export function sortedWithoutNaN(values: ArrayLike<number>): Float64Array {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) count++;
+  const out = new Float64Array(count);
+  let j = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isNaN(v)) out[j++] = v;
+  }
+  return sortFloat64InPlace(out);
+}

@@ -5,16 +5,7 @@
  * dropped; an empty sample is a data error.
  */
 import { RampartError } from "../core/index.js";
-import { sortFloat64InPlace } from "./sort.js";
-
-function finiteSorted(values: ArrayLike<number>): Float64Array {
-  let count = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) count++;
-  const out = new Float64Array(count);
-  let j = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) out[j++] = values[i]!;
-  return sortFloat64InPlace(out);
-}
+import { sortedWithoutNaN } from "./sort.js";
 
 /** ∫ |F_a - F_b| over two sorted samples. */
 export function wassersteinSorted(a: Float64Array, b: Float64Array): number {
@@ -39,8 +30,8 @@ export function wassersteinSorted(a: Float64Array, b: Float64Array): number {
 
 /** The 1-D Wasserstein distance (scipy.stats.wasserstein_distance). */
 export function wasserstein1d(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const sa = finiteSorted(a);
-  const sb = finiteSorted(b);
+  const sa = sortedWithoutNaN(a);
+  const sb = sortedWithoutNaN(b);
   if (sa.length === 0 || sb.length === 0) {
     throw new RampartError("E_DATA", "Wasserstein distance needs at least one value per sample", {
       details: { n1: sa.length, n2: sb.length },

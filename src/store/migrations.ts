@@ -104,6 +104,38 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0003_data_snapshots": {
+    async up(db: AnyDb) {
+      // One row per dataset snapshot (src/data/snapshot). The signed envelope is the source
+      // of truth; the other columns repeat what it says so lists and lookups need no parsing,
+      // and `rampart data verify` checks they still agree with it.
+      await db.schema
+        .createTable("data_snapshots")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("dataset", "text", (c) => c.notNull())
+        .addColumn("root_digest", "text", (c) => c.notNull())
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("trust", "text", (c) => c.notNull())
+        .addColumn("contributor", "text")
+        .addColumn("parents", "text", (c) => c.notNull())
+        .addColumn("files", "text", (c) => c.notNull())
+        .addColumn("rows", "bigint", (c) => c.notNull())
+        .addColumn("envelope", "text", (c) => c.notNull())
+        .addColumn("key_id", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("status_changed_at", "text", (c) => c.notNull())
+        .addColumn("status_changed_by", "text", (c) => c.notNull())
+        .addColumn("status_reason", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("data_snapshots_by_dataset")
+        .on("data_snapshots")
+        .columns(["dataset", "created_at"])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

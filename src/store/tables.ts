@@ -76,11 +76,42 @@ export interface ModelVersionTable {
   rolled_back_at: string | null;
 }
 
+/**
+ * A dataset snapshot (src/data/snapshot). `envelope` is the signed DSSE envelope, JSON; the
+ * other columns repeat what its statement says, plus the status, which changes over time.
+ * JSON columns are canonical JSON text.
+ */
+export interface DataSnapshotTable {
+  /** SHA-256 of the canonical statement bytes (the envelope's payload), hex. */
+  id: string;
+  dataset: string;
+  root_digest: string;
+  source: string;
+  /** trusted | vetted | untrusted, at the time the snapshot was taken. */
+  trust: string;
+  contributor: string | null;
+  /** Parent snapshot ids, canonical JSON list. */
+  parents: string;
+  /** [{ name, path, sha256, size, format, rows }], canonical JSON. */
+  files: string;
+  rows: number;
+  envelope: string;
+  key_id: string;
+  /** quarantined | accepted | vetted | approved */
+  status: string;
+  status_changed_at: string;
+  status_changed_by: string;
+  status_reason: string | null;
+  created_at: string;
+  created_by: string;
+}
+
 export interface Tables {
   ledger_entries: LedgerEntryTable;
   ledger_checkpoints: LedgerCheckpointTable;
   findings: FindingTable;
   model_versions: ModelVersionTable;
+  data_snapshots: DataSnapshotTable;
 }
 
 export type Timestamp = ColumnType<string, string, string>;

@@ -3,11 +3,14 @@ import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import {
   ExitCode,
+  generateEcdsaP256,
   generateEd25519,
+  loadEcdsaPrivateKey,
   loadPrivateKey,
   RampartError,
   renderDefaultConfig,
   sha256Hex,
+  writeEcdsaKeyPair,
   writeKeyPair,
 } from "../../core/index.js";
 import { countEntries } from "../../store/index.js";
@@ -23,7 +26,7 @@ export function registerInit(program: Command, state: RunState): void {
   program
     .command("init")
     .description(
-      "set up Rampart here: rampart.yaml, .rampart/ (database, blobs), the ledger key, and the ledger's first entry",
+      "set up Rampart here: rampart.yaml, .rampart/ (database, blobs), the ledger and data keys, and the ledger's first entry; run again to add keys a newer Rampart needs",
     )
     .option(
       "--force",
@@ -66,10 +69,40 @@ export function registerInit(program: Command, state: RunState): void {
           keyId = pair.keyId;
         }
 
+        // The data key signs snapshot manifests. Added on a re-run too: a project set up
+        // before snapshots existed gets one without touching its ledger key or database.
+        const dataKeyFile = project.path(project.config.data.signing_key_file);
+        let dataKeyId: string;
+        let dataKeyCreated = false;
+        if (existsSync(dataKeyFile)) {
+          dataKeyId = loadEcdsaPrivateKey(dataKeyFile, { purpose: "the data signing key" }).keyId;
+        } else {
+          const pair = generateEcdsaP256();
+          created.push(dataKeyFile, writeEcdsaKeyPair(dataKeyFile, pair));
+          dataKeyId = pair.keyId;
+          dataKeyCreated = true;
+        }
+
         const store = await project.openStore({ create: true });
         try {
           if ((await countEntries(store)) > 0) {
-            out.line(`Rampart is already set up here (${store.location}); nothing to do.`);
+            if (dataKeyCreated) {
+              // A key issued is a state change that matters: the ledger shows when and by whom.
+              const writer = project.openWriter(store);
+              await writer.appendOne({
+                actor: currentActor(),
+                kind: "data.key.created",
+                payload: { key_id: dataKeyId, algorithm: "ecdsa-p256-sha256" },
+              });
+              await writer.close();
+            }
+            const rel = (p: string): string => relative(process.cwd(), p) || p;
+            for (const path of created) out.line(`created  ${rel(path)}`);
+            out.line(
+              created.length > 0
+                ? `Rampart is already set up here (${store.location}); added what was missing.`
+                : `Rampart is already set up here (${store.location}); nothing to do.`,
+            );
             out.document({
               schema: "rampart/init@1",
               ok: true,
@@ -86,6 +119,7 @@ export function registerInit(program: Command, state: RunState): void {
             payload: {
               rampart_version: VERSION,
               ledger_key_id: keyId,
+              data_key_id: dataKeyId,
               database: store.dialect,
               config_sha256: sha256Hex(readFileSync(configPath)),
             },

@@ -97,7 +97,9 @@ export const configSchema = z
          */
         sources: z
           .record(
-            z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a source name: letters, digits, . _ -"),
+            z
+              .string()
+              .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a source name: letters, digits, . _ -"),
             z
               .object({
                 trust: z.enum(["trusted", "vetted", "untrusted"]),
@@ -106,6 +108,11 @@ export const configSchema = z
               .strict(),
           )
           .default({}),
+        /**
+         * Actors (RAMPART_ACTOR, else user@host) who may `rampart data approve` a quarantined
+         * snapshot without a passing vet. Empty: nobody may (fail closed).
+         */
+        approvers: z.array(z.string().min(1)).default([]),
         validation: z
           .object({
             /** Family-wise false-alarm rate for the per-column drift tests of one batch. */

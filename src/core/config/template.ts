@@ -71,6 +71,9 @@ data:
   # \`rampart data vet\` passes them or an admin runs \`rampart data approve\`. For example:
   #   feedback: { trust: untrusted, description: chargeback labels from the web app }
   sources: {}
+  # Who may \`rampart data approve\` a quarantined snapshot without a passing vet: actor names
+  # as the ledger records them (RAMPART_ACTOR, else user@host). Empty: nobody may.
+  approvers: []
   validation:
     # False-alarm rate for one batch's per-column drift tests, corrected for the number of
     # columns (holm: family-wise error; bh: false discovery rate).

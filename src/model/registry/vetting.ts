@@ -1,8 +1,9 @@
 /**
  * Whether a dataset snapshot passed the data checks (validation, poisoning, provenance).
- * The dataset module answers this once it exists; until then every snapshot is "unknown",
- * which fails `require_vetted_datasets`: a promotion gate that cannot see the data must not
- * wave the model through.
+ * The snapshot table answers it (`snapshotVetting` in src/data/sources, wired in by the CLI:
+ * model/ does not import data/). Without it every snapshot is "unknown", which fails
+ * `require_vetted_datasets`: a promotion gate that cannot see the data must not wave the
+ * model through.
  */
 export type VettingStatus = "vetted" | "unvetted" | "unknown";
 

@@ -10,16 +10,12 @@
  * reference still verifies those signatures through a compat path; so does Rampart, but only for
  * the v0.2.0 predicate that version wrote (see verify.ts).
  */
+import { pae as dssePae } from "../../core/index.js";
 import { PAYLOAD_TYPE } from "./constants.js";
 
+/** The standard PAE (src/core/dsse.ts), with the model-signing payload type as the default. */
 export function pae(payload: Uint8Array, payloadType: string = PAYLOAD_TYPE): Buffer {
-  const type = Buffer.from(payloadType, "utf8");
-  return Buffer.concat([
-    Buffer.from(`DSSEv1 ${type.length} `, "ascii"),
-    type,
-    Buffer.from(` ${payload.length} `, "ascii"),
-    payload,
-  ]);
+  return dssePae(payloadType, payload);
 }
 
 /** The v0.2.0 encoding, byte for byte (see the header). */

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { ExitCode, RampartError, writeFileAtomically } from "../../../core/index.js";
+import { getSnapshot, type SnapshotRecord } from "../../../data/snapshot/index.js";
 import { type DatasetRef, toCycloneDx } from "../../../model/bom/index.js";
 import {
   getModelVersion,
@@ -28,7 +29,7 @@ export interface BomSource {
   loadDatasets?(project: Project, ids: string[]): Promise<DatasetRef[]>;
 }
 
-/** The registry in the project's database. */
+/** The registry in the project's database; datasets from its snapshot table. */
 const registrySource: BomSource = {
   async loadVersion(project, name, version) {
     const store = await project.openStore();
@@ -38,7 +39,32 @@ const registrySource: BomSource = {
       await store.close();
     }
   },
+  async loadDatasets(project, ids) {
+    const store = await project.openStore();
+    try {
+      const refs: DatasetRef[] = [];
+      for (const id of ids) {
+        const snapshot = await getSnapshot(store.db, id);
+        // An id from elsewhere stays in the BOM, described by the id alone.
+        if (snapshot !== undefined) refs.push(datasetRef(snapshot));
+      }
+      return refs;
+    } finally {
+      await store.close();
+    }
+  },
 };
+
+/** A snapshot as the BOM shows it: dataset name, root digest, source and trust. */
+export function datasetRef(snapshot: SnapshotRecord): DatasetRef {
+  return {
+    id: snapshot.id,
+    name: snapshot.dataset,
+    version: snapshot.id,
+    digest: `sha256:${snapshot.rootDigest}`,
+    description: `dataset snapshot from source ${snapshot.source} (trust ${snapshot.trust}, status ${snapshot.status}): ${snapshot.rows} rows in ${snapshot.files.length} file(s), signed by key ${snapshot.keyId}`,
+  };
+}
 
 export function registerModelBom(
   model: Command,

@@ -10,6 +10,8 @@ import {
   SEVERITIES,
   type Severity,
 } from "../../../core/index.js";
+import { findSnapshot } from "../../../data/snapshot/index.js";
+import { snapshotVetting } from "../../../data/sources/index.js";
 import {
   archiveModel,
   checkModelName,
@@ -87,6 +89,9 @@ export function registerModelRegistry(model: Command, state: RunState): void {
           const input = registerInput(args[0] ?? "", options);
           return withRegistry(global, async (ctx, project) => {
             const failOn = severityFlag(options.failOn) ?? project.config.findings.fail_on;
+            if (input.datasets !== undefined) {
+              input.datasets = await resolveDatasets(ctx.store, input.datasets, out);
+            }
             const result = await registerModel(ctx, input);
             const findings = sortFindings(result.findings);
             const failing = findings.filter((f) => atLeast(f.severity, failOn));
@@ -320,6 +325,8 @@ async function withRegistry(
         ledger,
         actor: currentActor(),
         ...(kek === undefined ? {} : { kek }),
+        // Promotion asks the snapshot table whether each training dataset is vetted.
+        vetting: snapshotVetting(store),
       });
       return await fn(ctx, project);
     } finally {
@@ -328,6 +335,25 @@ async function withRegistry(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Dataset snapshot prefixes (8+ hex digits) become full ids, as `rampart data` accepts them.
+ * Anything else is kept as given (ids from another system), with a warning: promotion counts
+ * a dataset it does not know as not vetted.
+ */
+async function resolveDatasets(store: Store, refs: string[], out: Output): Promise<string[]> {
+  const ids: string[] = [];
+  for (const ref of refs) {
+    const snapshot = /^[0-9a-fA-F]{8,64}$/.test(ref) ? await findSnapshot(store, ref) : undefined;
+    if (snapshot === undefined) {
+      out.warn(
+        `warning: --dataset ${ref} is not a snapshot of this project; promotion will count it as unknown (not vetted)`,
+      );
+    }
+    ids.push(snapshot?.id ?? ref);
+  }
+  return ids;
 }
 
 async function withStore(
