@@ -3,6 +3,7 @@ import { severityRank } from "../../core/index.js";
 import { mulberry32, normal } from "../../learn/index.js";
 import { outliers } from "./outliers.js";
 import { appendRows, plainContext, syntheticInput } from "./testing/sources.js";
+import { makeFraudData } from "./testing/synthetic.js";
 import type { PoisoningInput } from "./types.js";
 
 /** An injected cluster: `count` rows far outside the data, all labelled `label`, from `source`. */
@@ -29,6 +30,15 @@ describe("outliers", () => {
       const result = await outliers.run(plainContext(input));
       for (const f of result.findings) expect(severityRank(f.severity)).toBeLessThanOrEqual(1);
       expect(result.flagged.length).toBeLessThan(0.03 * input.nRows);
+    }
+  });
+
+  it("stays low on clean imbalanced data, where the rare class is the natural outlier", async () => {
+    for (const seed of [1, 2, 3]) {
+      const data = makeFraudData({ rows: 20_000, fraudRate: 0.02, seed });
+      const input: PoisoningInput = { ...data, asset: { kind: "dataset", id: "fraud" }, seed };
+      const result = await outliers.run(plainContext(input));
+      for (const f of result.findings) expect(severityRank(f.severity)).toBeLessThanOrEqual(1);
     }
   });
 

@@ -15,7 +15,11 @@
  * An outlier is not proof of poison, so alone they are `low`. When the flagged rows concentrate
  * on one label or one source beyond chance (one-sided binomial test, Bonferroni over the codes,
  * p < 0.001, at least 5 rows and half of the flagged) the finding is `medium`: that is how an
- * injected cluster looks. The forest splits on each feature's own order, so it needs no
+ * injected cluster looks. Concentration on a minority label (a base rate below half of an even
+ * share, 1 / (2 · classes)) does not count: in imbalanced data the rare class lives in the tails
+ * (fraud among payments), so its rows are the natural outliers, and counting them raised
+ * `medium` on clean fraud data in the poisoning benchmark. Source concentration always counts.
+ * The forest splits on each feature's own order, so it needs no
  * standardisation (it would not change a single split).
  */
 import { atlas, createFinding, type Finding, owaspMl } from "../../core/index.js";
@@ -77,10 +81,14 @@ export const outliers: PoisoningDetector = {
 
     const findings: Finding[] = [];
     if (flaggedRows.length > 0) {
-      const byLabel = significant(
+      const labelCluster = significant(
         strongestConcentration(flaggedRows, input.y, input.classes.length),
         flaggedRows.length,
       );
+      const byLabel =
+        labelCluster !== undefined && labelCluster.baseRate >= 0.5 / input.classes.length
+          ? labelCluster
+          : undefined;
       const bySource =
         input.sources === undefined
           ? undefined
