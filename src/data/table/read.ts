@@ -302,8 +302,10 @@ const FORMAT_NAMES: Record<DataFormat, string> = { csv: "CSV", parquet: "Parquet
 const FORMAT_HINTS: Record<DataFormat, string> = {
   csv:
     "every row needs as many fields as the header line, quotes must be closed, and the file " +
-    "must be UTF-8; if it is not CSV, name its format with --format",
-  parquet: "the file is not valid Parquet; if it is another format, name it with --format",
+    "must be UTF-8; if it is not CSV, give it the extension of its format (.parquet, .jsonl)",
+  parquet:
+    "the file is not valid Parquet; if it is another format, give it that format's extension " +
+    "(.csv, .jsonl)",
   jsonl: "the file must hold one JSON object per line (or a JSON array of objects)",
 };
 
