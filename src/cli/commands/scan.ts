@@ -4,9 +4,7 @@ import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import {
   atLeast,
-  compareSeverity,
   ExitCode,
-  isSeverity,
   RampartError,
   SEVERITIES,
   type Severity,
@@ -14,6 +12,8 @@ import {
 } from "../../core/index.js";
 import { runScan, type ScanReport, toSarif } from "../../model/index.js";
 import { saveFindings } from "../../store/index.js";
+import { sortFindings } from "../findingsView.js";
+import { failOnFlag } from "../flags.js";
 import { paint, renderTable } from "../output.js";
 import { currentActor, Project } from "../project.js";
 import { action, type RunState } from "../runner.js";
@@ -47,7 +47,7 @@ export function registerScan(program: Command, state: RunState): void {
       action<ScanOptions>(state, "rampart/scan@1", async ({ out, global }, options, args) => {
         const format = parseFormat(global.json ? "json" : (options.format ?? "table"));
         const project = Project.load(global);
-        const failOn = parseSeverity(options.failOn) ?? project.config.findings.fail_on;
+        const failOn = failOnFlag(options.failOn) ?? project.config.findings.fail_on;
         const progress = startProgress(options.progress !== false && process.stderr.isTTY === true);
         let report: ScanReport;
         try {
@@ -55,9 +55,7 @@ export function registerScan(program: Command, state: RunState): void {
         } finally {
           progress?.stop();
         }
-        report.findings.sort(
-          (a, b) => compareSeverity(b.severity, a.severity) || a.title.localeCompare(b.title),
-        );
+        report.findings = sortFindings(report.findings);
         const failing = report.findings.filter((f) => atLeast(f.severity, failOn));
         await recordIfInitialized(project, report);
 
@@ -200,16 +198,6 @@ function parseFormat(value: string): Format {
     });
   }
   return value as Format;
-}
-
-function parseSeverity(value: string | undefined): Severity | undefined {
-  if (value === undefined) return undefined;
-  if (!isSeverity(value)) {
-    throw new RampartError("E_USAGE", `--fail-on "${value}" is not a severity`, {
-      hint: `use one of ${SEVERITIES.join(", ")}`,
-    });
-  }
-  return value;
 }
 
 function stripAnsi(text: string): string {

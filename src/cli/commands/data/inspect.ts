@@ -1,24 +1,21 @@
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import {
   type AssetRef,
   atLeast,
-  compareSeverity,
   ExitCode,
-  type Finding,
   formatAsset,
-  isSeverity,
   RampartError,
-  SEVERITIES,
   type Severity,
 } from "../../../core/index.js";
 import { detectorNames, type InspectReport, inspectTable } from "../../../data/poisoning/index.js";
 import { selectRows, writeTable } from "../../../data/table/index.js";
 import type { Table } from "../../../data/table/types.js";
-import { saveFindings } from "../../../store/index.js";
+import { findingsSummary, sortFindings } from "../../findingsView.js";
+import { failOnFlag, integerFlag, listFlag } from "../../flags.js";
 import { type Paint, paint, renderTable } from "../../output.js";
-import { currentActor, Project } from "../../project.js";
+import { Project } from "../../project.js";
+import { recordFindings } from "../../projectStore.js";
 import { action, type RunState } from "../../runner.js";
 import { loadDataArgument } from "./input.js";
 
@@ -72,7 +69,7 @@ export function registerDataInspect(data: Command, state: RunState): void {
         "rampart/data-inspect@1",
         async ({ out, global }, options, args) => {
           const project = Project.load(global);
-          const failOn = severityFlag(options.failOn) ?? project.config.findings.fail_on;
+          const failOn = failOnFlag(options.failOn) ?? project.config.findings.fail_on;
           const seed = integerFlag("--seed", options.seed ?? "0", 0);
           const top = integerFlag("--top", options.top ?? "20", 0);
           const input = await loadDataArgument(project, args);
@@ -89,12 +86,10 @@ export function registerDataInspect(data: Command, state: RunState): void {
             seed,
             ...(options.sourceColumn === undefined ? {} : { source: options.sourceColumn }),
             ...(trusted === undefined ? {} : { trusted: trusted.table }),
-            ...(options.exclude === undefined ? {} : { exclude: list(options.exclude) }),
-            ...(options.detectors === undefined ? {} : { detectors: list(options.detectors) }),
+            ...(options.exclude === undefined ? {} : { exclude: listFlag(options.exclude) }),
+            ...(options.detectors === undefined ? {} : { detectors: listFlag(options.detectors) }),
           });
-          report.findings.sort(
-            (a, b) => compareSeverity(b.severity, a.severity) || a.title.localeCompare(b.title),
-          );
+          report.findings = sortFindings(report.findings);
           const flaggedRows = report.rows.filter((r) => r.flagged).map((r) => r.row);
           const written: { clean: string | null; quarantine: string | null } = {
             clean: null,
@@ -110,7 +105,7 @@ export function registerDataInspect(data: Command, state: RunState): void {
             written.quarantine = resolve(options.writeQuarantine);
             await writeTable(selectRows(input.table, flaggedRows), written.quarantine);
           }
-          await recordIfInitialized(project, input.asset, report.findings, {
+          await recordFindings(project, "data.inspect", input.asset, report.findings, {
             rows: report.rows.length,
             flagged: flaggedRows.length,
             trusted: trusted === undefined ? null : formatAsset(trusted.asset),
@@ -151,7 +146,7 @@ function printReport(
 ): void {
   const flagged = report.rows.filter((r) => r.flagged);
   line(
-    `${p.bold(formatAsset(asset))}: ${report.rows.length} rows, ${flagged.length} flagged, ${summary(report.findings)}`,
+    `${p.bold(formatAsset(asset))}: ${report.rows.length} rows, ${flagged.length} flagged, ${findingsSummary(report.findings)}`,
   );
   if (report.findings.length > 0) {
     line();
@@ -218,68 +213,4 @@ function refuseInputOverwrite(table: Table, target: string): void {
       hint: "write the clean or quarantined rows to a new file; the input is never overwritten",
     });
   }
-}
-
-async function recordIfInitialized(
-  project: Project,
-  asset: AssetRef,
-  findings: Finding[],
-  payload: Record<string, unknown>,
-): Promise<void> {
-  if (!project.configFound || !existsSync(project.keyFile)) return;
-  let store: Awaited<ReturnType<Project["openStore"]>>;
-  try {
-    store = await project.openStore();
-  } catch {
-    return; // no database: the report still prints
-  }
-  try {
-    await saveFindings(store, findings);
-    const writer = project.openWriter(store);
-    await writer.append([
-      {
-        actor: currentActor(),
-        kind: "data.inspect",
-        asset,
-        payload: { ...payload, findings: findings.map((f) => f.id) },
-      },
-    ]);
-    await writer.close();
-  } finally {
-    await store.close();
-  }
-}
-
-function summary(findings: Finding[]): string {
-  const counts = SEVERITIES.slice()
-    .reverse()
-    .map((s) => [s, findings.filter((f) => f.severity === s).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`);
-  return `${findings.length} finding(s)${counts.length > 0 ? ` (${counts.join(", ")})` : ""}`;
-}
-
-function list(value: string): string[] {
-  return value
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-function severityFlag(value: string | undefined): Severity | undefined {
-  if (value === undefined) return undefined;
-  if (!isSeverity(value)) {
-    throw new RampartError("E_USAGE", `--fail-on "${value}" is not a severity`, {
-      hint: `use one of ${SEVERITIES.join(", ")}`,
-    });
-  }
-  return value;
-}
-
-function integerFlag(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new RampartError("E_USAGE", `${flag} "${value}" is not a whole number ≥ ${min}`);
-  }
-  return n;
 }

@@ -1,12 +1,9 @@
 import type { Command } from "commander";
 import {
   atLeast,
-  compareSeverity,
   ExitCode,
   type Finding,
-  isSeverity,
   RampartError,
-  SEVERITIES,
   type Severity,
 } from "../../../core/index.js";
 import {
@@ -26,8 +23,11 @@ import {
   verifySnapshot,
 } from "../../../data/snapshot/index.js";
 import { listFindings, type Store, saveFindings } from "../../../store/index.js";
+import { sortFindings } from "../../findingsView.js";
+import { failOnFlag } from "../../flags.js";
 import { type Output, paint, renderTable } from "../../output.js";
-import { currentActor, type GlobalOptions, Project } from "../../project.js";
+import { currentActor, type GlobalOptions, type Project } from "../../project.js";
+import { withStore } from "../../projectStore.js";
 import { action, type RunState } from "../../runner.js";
 import { loadDataArgument } from "./input.js";
 
@@ -187,7 +187,7 @@ export function registerDataSnapshot(data: Command, state: RunState): void {
         "rampart/data-show@1",
         async ({ out, global }, options, args) =>
           withStore(global, async (store, project) => {
-            const failOn = severityFlag(options.failOn) ?? project.config.findings.fail_on;
+            const failOn = failOnFlag(options.failOn) ?? project.config.findings.fail_on;
             const record = await requireSnapshot(store, args[0] ?? "");
             if (options.envelope) {
               // The envelope is the product, so stdout carries it even with --json.
@@ -402,19 +402,6 @@ async function refuseUnverified(
   return ExitCode.findings;
 }
 
-async function withStore(
-  global: GlobalOptions,
-  fn: (store: Store, project: Project) => Promise<number>,
-): Promise<number> {
-  const project = Project.load(global);
-  const store = await project.openStore();
-  try {
-    return await fn(store, project);
-  } finally {
-    await store.close();
-  }
-}
-
 async function withSnapshots(
   global: GlobalOptions,
   fn: (ctx: SnapshotContext, project: Project) => Promise<number>,
@@ -621,20 +608,4 @@ function findingsTable(findings: Finding[], p: ReturnType<typeof paint>): string
         col === 0 ? p.severity(text.trim() as Severity) + text.slice(text.trim().length) : text,
     },
   );
-}
-
-function sortFindings(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort(
-    (a, b) => compareSeverity(b.severity, a.severity) || a.title.localeCompare(b.title),
-  );
-}
-
-function severityFlag(value: string | undefined): Severity | undefined {
-  if (value === undefined) return undefined;
-  if (!isSeverity(value)) {
-    throw new RampartError("E_USAGE", `--fail-on "${value}" is not a severity`, {
-      hint: `use one of ${SEVERITIES.join(", ")}`,
-    });
-  }
-  return value;
 }

@@ -1,16 +1,11 @@
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import {
-  type AssetRef,
   atLeast,
-  compareSeverity,
   ExitCode,
   type Finding,
   formatAsset,
-  isSeverity,
   RampartError,
-  SEVERITIES,
   type Severity,
 } from "../../../core/index.js";
 import {
@@ -31,9 +26,11 @@ import {
   type ValidationReport,
   validateBatch,
 } from "../../../data/validate/index.js";
-import { saveFindings } from "../../../store/index.js";
+import { findingsSummary, sortFindings } from "../../findingsView.js";
+import { failOnFlag } from "../../flags.js";
 import { type Paint, paint, renderTable } from "../../output.js";
-import { currentActor, Project } from "../../project.js";
+import { Project } from "../../project.js";
+import { recordFindings } from "../../projectStore.js";
 import { action, type RunState } from "../../runner.js";
 import { type DataArgument, loadDataArgument } from "./input.js";
 
@@ -105,7 +102,7 @@ export function registerDataValidate(data: Command, state: RunState): void {
         "rampart/data-validate@1",
         async ({ out, global }, options, args) => {
           const project = Project.load(global);
-          const failOn = severityFlag(options.failOn) ?? project.config.findings.fail_on;
+          const failOn = failOnFlag(options.failOn) ?? project.config.findings.fail_on;
           if (options.against === undefined && options.expect === undefined) {
             throw new RampartError("E_USAGE", "nothing to validate against", {
               hint: "pass --against REF (a snapshot id or data file) and/or --expect FILE",
@@ -129,10 +126,8 @@ export function registerDataValidate(data: Command, state: RunState): void {
             correction,
             context: { asset: batch.asset, trust },
           });
-          report.findings.sort(
-            (a, b) => compareSeverity(b.severity, a.severity) || a.title.localeCompare(b.title),
-          );
-          await recordIfInitialized(project, "data.validate", batch.asset, report.findings, {
+          report.findings = sortFindings(report.findings);
+          await recordFindings(project, "data.validate", batch.asset, report.findings, {
             reference: reference === undefined ? null : formatAsset(reference.asset),
             expectations: options.expect ?? null,
           });
@@ -193,15 +188,12 @@ RAMPART_PII_KEY_FILE: same value, same token, so joins still work.`,
     .action(
       action<PiiOptions>(state, "rampart/data-pii@1", async ({ out, global }, options, args) => {
         const project = Project.load(global);
-        const failOn = severityFlag(options.failOn) ?? project.config.findings.fail_on;
+        const failOn = failOnFlag(options.failOn) ?? project.config.findings.fail_on;
         const columns = columnsFlag(options.columns);
         const input = await loadDataArgument(project, args);
         const scanOptions = columns === undefined ? {} : { columns };
         const report = scanTable(input.table, scanOptions);
-        const findings = piiFindings(report, input.asset);
-        findings.sort(
-          (a, b) => compareSeverity(b.severity, a.severity) || a.title.localeCompare(b.title),
-        );
+        const findings = sortFindings(piiFindings(report, input.asset));
         let redacted: {
           path: string;
           key_file: string;
@@ -223,7 +215,7 @@ RAMPART_PII_KEY_FILE: same value, same token, so joins still work.`,
           await writeTable(result.table, target);
           redacted = { path: target, key_file: keyFile, columns: result.columns };
         }
-        await recordIfInitialized(project, "data.pii", input.asset, findings, {
+        await recordFindings(project, "data.pii", input.asset, findings, {
           redacted: redacted?.path ?? null,
         });
         const failing = findings.filter((f) => atLeast(f.severity, failOn));
@@ -269,49 +261,6 @@ function batchTrust(project: Project, batch: DataArgument, source: string | unde
     return batch.snapshot.trust;
   }
   return source === undefined ? "unknown" : sourceTrust(project.config, source).trust;
-}
-
-/** In a Rampart project, findings are stored and the check is on the ledger. */
-async function recordIfInitialized(
-  project: Project,
-  kind: string,
-  asset: AssetRef,
-  findings: Finding[],
-  payload: Record<string, unknown>,
-): Promise<void> {
-  if (!project.configFound || !existsSync(project.keyFile)) return;
-  let store: Awaited<ReturnType<Project["openStore"]>>;
-  try {
-    store = await project.openStore();
-  } catch {
-    return; // no database: the result still prints
-  }
-  try {
-    await saveFindings(store, findings);
-    const writer = project.openWriter(store);
-    await writer.append([
-      {
-        actor: currentActor(),
-        kind,
-        asset,
-        payload: { ...payload, findings: findings.map((f) => f.id) },
-      },
-    ]);
-    await writer.close();
-  } finally {
-    await store.close();
-  }
-}
-
-const SEVERITY_ORDER = SEVERITIES.slice().reverse();
-
-function summary(findings: Finding[]): string {
-  const counts = SEVERITY_ORDER.map(
-    (s) => [s, findings.filter((f) => f.severity === s).length] as const,
-  )
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`);
-  return `${findings.length} finding(s)${counts.length > 0 ? ` (${counts.join(", ")})` : ""}`;
 }
 
 function verdict(p: Paint, findings: Finding[], failOn: Severity): string {
@@ -371,7 +320,7 @@ function printValidation(
     const failed = report.expectations.filter((r) => !r.ok).length;
     line(`expectations: ${report.expectations.length} rule(s) checked, ${failed} failed`);
   }
-  line(summary(report.findings));
+  line(findingsSummary(report.findings));
   line(verdict(p, report.findings, failOn));
 }
 
@@ -418,18 +367,8 @@ function printPii(
     );
   }
   line();
-  line(summary(findings));
+  line(findingsSummary(findings));
   line(verdict(p, findings, failOn));
-}
-
-function severityFlag(value: string | undefined): Severity | undefined {
-  if (value === undefined) return undefined;
-  if (!isSeverity(value)) {
-    throw new RampartError("E_USAGE", `--fail-on "${value}" is not a severity`, {
-      hint: `use one of ${SEVERITIES.join(", ")}`,
-    });
-  }
-  return value;
 }
 
 function alphaFlag(value: string | undefined): number | undefined {

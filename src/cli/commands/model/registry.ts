@@ -2,12 +2,10 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import {
   atLeast,
-  compareSeverity,
   ExitCode,
   type Finding,
   isSeverity,
   RampartError,
-  SEVERITIES,
   type Severity,
 } from "../../../core/index.js";
 import { findSnapshot } from "../../../data/snapshot/index.js";
@@ -31,8 +29,11 @@ import {
   verifyStoredModels,
 } from "../../../model/registry/index.js";
 import { BlobStore, listFindings, type Store } from "../../../store/index.js";
+import { sortFindings } from "../../findingsView.js";
+import { failOnFlag } from "../../flags.js";
 import { type Output, paint, renderTable } from "../../output.js";
 import { currentActor, type GlobalOptions, Project } from "../../project.js";
+import { withStore } from "../../projectStore.js";
 import { action, type CommandContext, type RunState } from "../../runner.js";
 
 /**
@@ -88,7 +89,7 @@ export function registerModelRegistry(model: Command, state: RunState): void {
         async ({ out, global }, options, args) => {
           const input = registerInput(args[0] ?? "", options);
           return withRegistry(global, async (ctx, project) => {
-            const failOn = severityFlag(options.failOn) ?? project.config.findings.fail_on;
+            const failOn = failOnFlag(options.failOn) ?? project.config.findings.fail_on;
             if (input.datasets !== undefined) {
               input.datasets = await resolveDatasets(ctx.store, input.datasets, out);
             }
@@ -146,7 +147,7 @@ export function registerModelRegistry(model: Command, state: RunState): void {
         async ({ out, global }, options, args) => {
           const { name, version } = parseModelRef(args[0] ?? "");
           return withStore(global, async (store, project) => {
-            const failOn = severityFlag(options.failOn) ?? project.config.findings.fail_on;
+            const failOn = failOnFlag(options.failOn) ?? project.config.findings.fail_on;
             const record = await getModelVersion(store, name, version);
             if (record === undefined) throw notRegistered(name, version);
             const findings = (
@@ -356,19 +357,6 @@ async function resolveDatasets(store: Store, refs: string[], out: Output): Promi
   return ids;
 }
 
-async function withStore(
-  global: GlobalOptions,
-  fn: (store: Store, project: Project) => Promise<number>,
-): Promise<number> {
-  const project = Project.load(global);
-  const store = await project.openStore();
-  try {
-    return await fn(store, project);
-  } finally {
-    await store.close();
-  }
-}
-
 function registerInput(path: string, options: RegisterOptions): RegisterInput {
   const card = {
     ...(options.task === undefined ? {} : { task: options.task }),
@@ -470,26 +458,10 @@ function promotionTarget(value: string): PromotionTarget {
   return value;
 }
 
-function severityFlag(value: string | undefined): Severity | undefined {
-  if (value === undefined) return undefined;
-  if (!isSeverity(value)) {
-    throw new RampartError("E_USAGE", `--fail-on "${value}" is not a severity`, {
-      hint: `use one of ${SEVERITIES.join(", ")}`,
-    });
-  }
-  return value;
-}
-
 function notRegistered(name: string, version: string): RampartError {
   return new RampartError("E_USAGE", `no model ${formatModelRef(name, version)} is registered`, {
     hint: "see rampart model list",
   });
-}
-
-function sortFindings(findings: Finding[]): Finding[] {
-  return [...findings].sort(
-    (a, b) => compareSeverity(b.severity, a.severity) || a.title.localeCompare(b.title),
-  );
 }
 
 /** The --json form of a version: the ModelVersion contract, plus the registry's bookkeeping. */
