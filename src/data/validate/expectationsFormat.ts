@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
-import { isMap, isNode, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import { z } from "zod";
-import { RampartError, SEVERITIES } from "../../core/index.js";
+import {
+  parseYamlWithSchema,
+  RampartError,
+  SEVERITIES,
+  type YamlProblem,
+} from "../../core/index.js";
 
 /**
  * The expectations file (`rampart data validate --expect FILE`): what a batch must satisfy,
@@ -84,12 +88,7 @@ function isValidRegex(source: string): boolean {
   }
 }
 
-export interface ExpectationProblem {
-  /** Dotted key path, e.g. `columns.amount.min`; `(root)` for the document. */
-  path: string;
-  line?: number;
-  message: string;
-}
+export type ExpectationProblem = YamlProblem;
 
 export function loadExpectations(file: string): Expectations {
   let text: string;
@@ -106,72 +105,9 @@ export function loadExpectations(file: string): Expectations {
 
 /** Parses and checks an expectations document; one E_CONFIG error lists every problem. */
 export function parseExpectations(text: string, file = "expectations.yaml"): Expectations {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const lineAt = (offset: number | undefined): number | undefined =>
-    offset === undefined ? undefined : lineCounter.linePos(offset).line;
-  if (doc.errors.length > 0) {
-    throw expectationsError(
-      file,
-      doc.errors.map((e) => ({
-        path: "(yaml)",
-        line: lineAt(e.pos[0]),
-        message: e.message.split("\n")[0] ?? e.message,
-      })),
-    );
-  }
-  const result = expectationsSchema.safeParse(doc.toJS() ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue): ExpectationProblem[] => {
-    const path = issue.path.map((p) => (typeof p === "symbol" ? p.toString() : p));
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({
-        path: formatPath([...path, key]),
-        line: lineAt(keyNode(doc, path, key)?.range?.[0]),
-        message: `unknown key "${key}"`,
-      }));
-    }
-    const node = doc.getIn(path, true);
-    const at = isNode(node) ? node : keyNode(doc, path.slice(0, -1), path.at(-1));
-    const fallback = doc.getIn(path.slice(0, -1), true);
-    const where = at ?? (isNode(fallback) ? fallback : undefined);
-    return [
-      {
-        path: formatPath(path),
-        line: lineAt(where?.range?.[0] ?? (doc.contents as Node | null)?.range?.[0]),
-        message: issue.message.replace(/^Invalid input: /, ""),
-      },
-    ];
+  return parseYamlWithSchema(text, expectationsSchema, {
+    file,
+    what: "a valid expectations file",
+    hint: "see `rampart data validate --help` for the format; every rule is listed there",
   });
-  throw expectationsError(file, problems);
-}
-
-type Doc = ReturnType<typeof parseDocument>;
-
-function keyNode(doc: Doc, path: (string | number)[], key: unknown): Node | undefined {
-  const container = path.length === 0 ? doc.contents : doc.getIn(path, true);
-  if (!isMap(container)) return undefined;
-  for (const item of container.items) {
-    if (isPair(item) && isScalar(item.key) && item.key.value === key) return item.key;
-  }
-  return undefined;
-}
-
-function formatPath(path: (string | number)[]): string {
-  if (path.length === 0) return "(root)";
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
-}
-
-function expectationsError(file: string, problems: ExpectationProblem[]): RampartError {
-  const lines = problems.map(
-    (p) => `  ${file}${p.line === undefined ? "" : `:${p.line}`}  ${p.path}: ${p.message}`,
-  );
-  return new RampartError(
-    "E_CONFIG",
-    `${file} is not a valid expectations file:\n${lines.join("\n")}`,
-    {
-      hint: "see `rampart data validate --help` for the format; every rule is listed there",
-      details: { file, problems },
-    },
-  );
 }
