@@ -16,21 +16,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { profileTable } from "../src/data/profile/index.js";
 import type { CategoricalColumn, Column, NumericColumn, Table } from "../src/data/table/types.js";
+import { mulberry32 } from "../src/learn/index.js";
 import { ks2samp, psi } from "../src/stats/index.js";
 
 const ROWS = 1_000_000;
 const PYTHON = "/usr/bin/python3";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normals(n: number, seed: number, shift = 0, scale = 1): Float64Array {
   const random = mulberry32(seed);

@@ -1,4 +1,5 @@
 /** Tables built by hand for tests: no files, no DuckDB. */
+import { mulberry32 } from "../../learn/index.js";
 import type { CategoricalColumn, Column, NumericColumn, Table } from "../table/types.js";
 
 export function numeric(
@@ -56,20 +57,8 @@ export function textAt(column: Column, row: number): string | null {
   return code < 0 ? null : column.dictionary[code]!;
 }
 
-/**
- * Seeded uniform numbers in [0, 1) for test data (mulberry32, as src/learn uses; kept here so
- * tests of data/ do not depend on learn/ being built first).
- */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1) for test data: learn/'s mulberry32. */
+export const seeded = mulberry32;
 
 /** A standard normal draw from a uniform generator (Box–Muller). */
 export function gaussian(random: () => number): number {

@@ -3,6 +3,7 @@
  * + - * / and floor only, so Python and JavaScript produce bit-identical data and the fixtures
  * need to store only the recipe, not the values.
  */
+import { mulberry32 } from "../../learn/index.js";
 
 export interface SampleRecipe {
   seed: number;
@@ -15,16 +16,8 @@ export interface SampleRecipe {
   roundTo: number;
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same generator make_fixtures.py reimplements, so both sides draw identical samples.
+export { mulberry32 };
 
 export function generate(recipe: SampleRecipe): Float64Array {
   const random = mulberry32(recipe.seed);
