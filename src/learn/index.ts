@@ -11,6 +11,13 @@ export {
 export { type KnnIndex, kNearestNeighbours, knnIndex, type Neighbours } from "./knn.js";
 export { fitLogisticRegression, type LogisticRegressionOptions } from "./logisticRegression.js";
 export { accuracy, argmax, type BinaryScores, precisionRecallF1, rocAuc } from "./metrics.js";
-export { mulberry32, normal, permutation, type Random, shuffleInPlace } from "./prng.js";
+export {
+  mulberry32,
+  normal,
+  permutation,
+  type Random,
+  sampleWithoutReplacement,
+  shuffleInPlace,
+} from "./prng.js";
 export { type Standardizer, standardize } from "./standardize.js";
 export type { Classifier, FitClassifier, TrainingSet } from "./types.js";

@@ -37,6 +37,26 @@ export function shuffleInPlace<T extends { length: number; [i: number]: number }
   return values;
 }
 
+/**
+ * Up to `max` of `rows` without replacement (partial Fisher–Yates over a copy, in draw order);
+ * `rows` itself when it holds no more than `max`.
+ */
+export function sampleWithoutReplacement(
+  rows: readonly number[],
+  max: number,
+  random: Random,
+): number[] {
+  if (rows.length <= max) return rows as number[];
+  const copy = [...rows];
+  for (let i = 0; i < max; i++) {
+    const j = i + Math.floor(random() * (copy.length - i));
+    const tmp = copy[i]!;
+    copy[i] = copy[j]!;
+    copy[j] = tmp;
+  }
+  return copy.slice(0, max);
+}
+
 /** 0..n-1 in a random order. */
 export function permutation(n: number, random: Random): Int32Array {
   const order = new Int32Array(n);

@@ -4,7 +4,7 @@
  * rows share — tested for label purity, then for the backdoor's signature: the rows' other
  * features say they belong to other classes.
  */
-import { knnIndex, mulberry32, standardize } from "../../learn/index.js";
+import { knnIndex, mulberry32, sampleWithoutReplacement, standardize } from "../../learn/index.js";
 import { binomialUpperTail } from "./outliersConcentration.js";
 import type { PoisoningInput } from "./types.js";
 
@@ -416,21 +416,15 @@ export function completeTriggers(input: PoisoningInput, triggers: Trigger[]): Tr
   return kept;
 }
 
+/** A seeded sample of at most `max` rows, in row order. */
+function sample(rows: number[], max: number, random: () => number): number[] {
+  const picked = sampleWithoutReplacement(rows, max, random);
+  return picked === rows ? rows : picked.sort((a, b) => a - b);
+}
+
 function jaccard(a: number[], b: number[]): number {
   const inter = intersect(a, b).length;
   return inter / (a.length + b.length - inter);
-}
-
-function sample(rows: number[], max: number, random: () => number): number[] {
-  if (rows.length <= max) return rows;
-  const copy = [...rows];
-  for (let i = 0; i < max; i++) {
-    const j = i + Math.floor(random() * (copy.length - i));
-    const tmp = copy[i]!;
-    copy[i] = copy[j]!;
-    copy[j] = tmp;
-  }
-  return copy.slice(0, max).sort((a, b) => a - b);
 }
 
 function project(Z: Float64Array, f: number, rows: number[], features: number[]): Float64Array {

@@ -28,6 +28,7 @@ import {
   mulberry32,
   outOfFoldProbabilities,
   rocAuc,
+  sampleWithoutReplacement,
 } from "../../learn/index.js";
 import { chiSquareContingency, holm, normalSf, zTestProportions } from "../../stats/index.js";
 import type {
@@ -240,12 +241,12 @@ function domainShift(
   const f = input.nFeatures;
   const random = mulberry32(input.seed + 31 * source + 1);
   const useTrusted = input.trusted !== undefined && input.trusted.nRows >= d.minRows;
-  const positives = sampleRows(rows, d.domainRowsPerSide, random);
+  const positives = sampleWithoutReplacement(rows, d.domainRowsPerSide, random);
   let negativeX: Float64Array;
   let negatives: number;
   if (useTrusted) {
     const trusted = input.trusted!;
-    const picked = sampleRows(
+    const picked = sampleWithoutReplacement(
       Array.from({ length: trusted.nRows }, (_, i) => i),
       d.domainRowsPerSide,
       random,
@@ -258,7 +259,7 @@ function domainShift(
       const s = input.sources!.codes[i]!;
       if (s >= 0 && s !== source) others.push(i);
     }
-    const picked = sampleRows(others, d.domainRowsPerSide, random);
+    const picked = sampleWithoutReplacement(others, d.domainRowsPerSide, random);
     negativeX = gather(input.X, f, picked);
     negatives = picked.length;
   }
@@ -283,18 +284,6 @@ function domainShift(
   const n2 = negatives;
   const se = Math.sqrt((n1 + n2 + 1) / (12 * n1 * n2));
   return { auc, pvalue: normalSf((auc - 0.5) / se), reference };
-}
-
-function sampleRows(rows: number[], max: number, random: () => number): number[] {
-  if (rows.length <= max) return rows;
-  const copy = [...rows];
-  for (let i = 0; i < max; i++) {
-    const j = i + Math.floor(random() * (copy.length - i));
-    const tmp = copy[i]!;
-    copy[i] = copy[j]!;
-    copy[j] = tmp;
-  }
-  return copy.slice(0, max);
 }
 
 function gather(X: Float64Array, f: number, rows: number[]): Float64Array {

@@ -25,6 +25,7 @@ import {
   type Classifier,
   fitLogisticRegression,
   mulberry32,
+  sampleWithoutReplacement,
   stratifiedFolds,
 } from "../../learn/index.js";
 import type {
@@ -292,14 +293,7 @@ function subset(
   let rows: number[] = [];
   for (let i = 0; i < data.nRows; i++) if (keep(i)) rows.push(i);
   if (rows.length > max) {
-    const random = mulberry32(seed ^ 0x5a5a);
-    for (let i = 0; i < max; i++) {
-      const j = i + Math.floor(random() * (rows.length - i));
-      const tmp = rows[i]!;
-      rows[i] = rows[j]!;
-      rows[j] = tmp;
-    }
-    rows = rows.slice(0, max).sort((a, b) => a - b);
+    rows = sampleWithoutReplacement(rows, max, mulberry32(seed ^ 0x5a5a)).sort((a, b) => a - b);
   }
   const f = data.nFeatures;
   const X = new Float64Array(rows.length * f);
