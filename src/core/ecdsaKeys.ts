@@ -4,8 +4,7 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { RampartError } from "./errors.js";
 import { sha256Hex } from "./hash.js";
 
@@ -35,27 +34,11 @@ export function spkiKeyId(publicKey: KeyObject): string {
   return sha256Hex(publicKey.export({ format: "der", type: "spki" }));
 }
 
-/** `x.pem` → `x.pub`: where the public half lives beside a private key. */
-export function ecdsaPublicKeyPathFor(privatePath: string): string {
-  return `${privatePath.replace(/\.pem$/, "")}.pub`;
-}
-
-/**
- * Writes the private key (PKCS#8 PEM, mode 0600, never over an existing file: that would
- * orphan every manifest it signed) and the public key beside it (`.pub`, SPKI PEM, 0644).
- * Returns the public key's path.
- */
-export function writeEcdsaKeyPair(privatePath: string, pair: EcdsaKeyPair): string {
-  mkdirSync(dirname(privatePath), { recursive: true, mode: 0o700 });
-  const pem = pair.privateKey.export({ format: "pem", type: "pkcs8" }) as string;
-  writeFileSync(privatePath, pem, { mode: 0o600, flag: "wx" });
-  chmodSync(privatePath, 0o600);
-  const publicPath = ecdsaPublicKeyPathFor(privatePath);
-  writeFileSync(publicPath, pair.publicKey.export({ format: "pem", type: "spki" }) as string, {
-    mode: 0o644,
-  });
-  return publicPath;
-}
+// The same files as the ledger key: PKCS#8 private key (0600, never overwritten), `.pub` beside.
+export {
+  publicKeyPathFor as ecdsaPublicKeyPathFor,
+  writeKeyPair as writeEcdsaKeyPair,
+} from "./keys.js";
 
 export interface KeyLoadOptions {
   /** What the key is for, in the error message: "the data signing key". */

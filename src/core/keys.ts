@@ -32,11 +32,17 @@ export function keyIdOf(publicKey: KeyObject): string {
   return sha256Hex(Buffer.from(jwk.x, "base64url"));
 }
 
-/** Writes the private key (PKCS#8 PEM, mode 0600) and its public key beside it (`.pub`). */
-export function writeKeyPair(privatePath: string, pair: Ed25519KeyPair): string {
+/**
+ * Writes the private key (PKCS#8 PEM, mode 0600) and its public key beside it (`.pub`, SPKI
+ * PEM); any key type node:crypto exports (the Ed25519 ledger key, the P-256 data key).
+ */
+export function writeKeyPair(
+  privatePath: string,
+  pair: { privateKey: KeyObject; publicKey: KeyObject },
+): string {
   mkdirSync(dirname(privatePath), { recursive: true, mode: 0o700 });
   const pem = pair.privateKey.export({ format: "pem", type: "pkcs8" }) as string;
-  // `wx`: never overwrite an existing key, which would orphan every checkpoint it signed.
+  // `wx`: never overwrite an existing key, which would orphan everything it signed.
   writeFileSync(privatePath, pem, { mode: 0o600, flag: "wx" });
   chmodSync(privatePath, 0o600);
   const publicPath = publicKeyPathFor(privatePath);

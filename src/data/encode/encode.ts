@@ -116,14 +116,7 @@ export function encodeFeatures(table: Table, options: EncodeOptions): EncodedTab
 export function applyEncoding(
   table: Table,
   encoding: Encoding,
-): {
-  X: Float64Array;
-  nRows: number;
-  nFeatures: number;
-  featureNames: string[];
-  y: Int32Array;
-  classes: string[];
-} {
+): Omit<EncodedTable, "sources" | "encoding" | "notes"> {
   return encodeWith(table, encoding);
 }
 
