@@ -12,7 +12,6 @@ import {
   listSnapshots,
   loadDataSigner,
   loadDataVerifier,
-  readSnapshotData,
   recordVet,
   requireApprover,
   requireSnapshot,
@@ -22,6 +21,7 @@ import {
   snapshotAsset,
   verifySnapshot,
 } from "../../../data/snapshot/index.js";
+import { readTable } from "../../../data/table/index.js";
 import { listFindings, type Store, saveFindings } from "../../../store/index.js";
 import { sortFindings } from "../../findingsView.js";
 import { failOnFlag } from "../../flags.js";
@@ -235,13 +235,10 @@ export function registerDataSnapshot(data: Command, state: RunState): void {
             throw new RampartError("E_USAGE", `--seed "${options.seed}" is not an integer`);
           }
           const record = await requireSnapshot(ctx.store, args[0] ?? "");
-          const refused = await refuseUnverified(ctx, out, project, record, options, "vet");
-          if (refused !== undefined) return refused;
-          // Verified just above (signature, row, files); this re-hashes as it reads.
-          const table = await readSnapshotData(
-            record,
-            options.root === undefined ? {} : { root: options.root },
-          );
+          const checked = await refuseUnverified(ctx, out, project, record, options, "vet");
+          if ("exitCode" in checked) return checked.exitCode;
+          // Read the files just verified (signature, row, digests), where they were found.
+          const table = await readTable(checked.verified.files.map((f) => f.path));
           const trusted =
             options.trusted === undefined
               ? undefined
@@ -316,8 +313,8 @@ export function registerDataSnapshot(data: Command, state: RunState): void {
             const record = await requireSnapshot(ctx.store, args[0] ?? "");
             // Who may approve is settled before the files are read.
             await requireApprover(ctx, record, options.reason);
-            const refused = await refuseUnverified(ctx, out, project, record, options, "approve");
-            if (refused !== undefined) return refused;
+            const checked = await refuseUnverified(ctx, out, project, record, options, "approve");
+            if ("exitCode" in checked) return checked.exitCode;
             const result = await approveSnapshot(ctx, record, options.reason);
             const p = paint(out);
             const short = record.id.slice(0, 12);
@@ -363,7 +360,7 @@ async function verifyRecord(
 
 /**
  * Vet and approve make a snapshot usable, so they run only on one that still verifies.
- * Returns the exit code when refused (findings printed and saved), undefined to go on.
+ * Returns the exit code when refused (findings printed and saved), else the verification.
  */
 async function refuseUnverified(
   ctx: SnapshotContext,
@@ -372,9 +369,9 @@ async function refuseUnverified(
   record: SnapshotRecord,
   options: VerifyOptions,
   verb: "vet" | "approve",
-): Promise<number | undefined> {
+): Promise<{ exitCode: number } | { verified: SnapshotVerification }> {
   const verification = await verifyRecord(project, record, options);
-  if (verification.verified) return undefined;
+  if (verification.verified) return { verified: verification };
   await saveFindings(ctx.store, verification.findings);
   await ctx.ledger.append([
     {
@@ -399,7 +396,7 @@ async function refuseUnverified(
     refused: true,
     ...verificationDocument(record, verification),
   });
-  return ExitCode.findings;
+  return { exitCode: ExitCode.findings };
 }
 
 async function withSnapshots(
