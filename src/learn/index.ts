@@ -19,5 +19,6 @@ export {
   sampleWithoutReplacement,
   shuffleInPlace,
 } from "./prng.js";
+export { gatherRows } from "./rows.js";
 export { type Standardizer, standardize } from "./standardize.js";
 export type { Classifier, FitClassifier, TrainingSet } from "./types.js";

@@ -1,5 +1,6 @@
 /** Test helpers for learn/ (excluded from the build): the committed sklearn fixtures. */
 import { readFileSync } from "node:fs";
+import { gatherRows } from "./rows.js";
 import type { TrainingSet } from "./types.js";
 
 const TESTDATA = new URL("../data/poisoning/testdata/", import.meta.url);
@@ -43,12 +44,11 @@ export function readLearnReference(): LearnReference {
 export function subset(data: TrainingSet, keep: (row: number) => boolean): TrainingSet {
   const rows: number[] = [];
   for (let i = 0; i < data.nRows; i++) if (keep(i)) rows.push(i);
-  const f = data.nFeatures;
-  const X = new Float64Array(rows.length * f);
-  const y = new Int32Array(rows.length);
-  rows.forEach((r, t) => {
-    X.set(data.X.subarray(r * f, (r + 1) * f), t * f);
-    y[t] = data.y[r]!;
-  });
-  return { X, nRows: rows.length, nFeatures: f, y, nClasses: data.nClasses };
+  return {
+    X: gatherRows(data.X, data.nFeatures, rows),
+    nRows: rows.length,
+    nFeatures: data.nFeatures,
+    y: Int32Array.from(rows, (r) => data.y[r]!),
+    nClasses: data.nClasses,
+  };
 }

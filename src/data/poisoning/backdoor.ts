@@ -35,6 +35,7 @@ import {
   pureCandidates,
   type Trigger,
 } from "./backdoorSearch.js";
+import { percent } from "./numbers.js";
 import type { DetectorResult, PoisoningContext, PoisoningDetector, RowFlag } from "./types.js";
 
 const DETECTOR = "data.poisoning.backdoor";
@@ -73,7 +74,7 @@ export const backdoor: PoisoningDetector = {
       findings.push(
         createFinding({
           detector: DETECTOR,
-          title: `Possible backdoor: ${description} marks ${trigger.rows.length} rows, ${pct(trigger.purity)} labelled '${target}', ${trigger.disagreeingRows.length} of them otherwise like other classes`,
+          title: `Possible backdoor: ${description} marks ${trigger.rows.length} rows, ${percent(trigger.purity)} labelled '${target}', ${trigger.disagreeingRows.length} of them otherwise like other classes`,
           severity: "high",
           confidence: Math.min(0.95, 0.5 + gap),
           asset: input.asset,
@@ -117,8 +118,4 @@ function describeTrigger(names: string[], trigger: Trigger): string {
         : `${name} = ${trigger.values[k]}`;
     })
     .join(" and ");
-}
-
-function pct(v: number): string {
-  return `${Math.round(100 * v)}%`;
 }

@@ -10,6 +10,7 @@ import { type AssetRef, type Finding, RampartError } from "../../core/index.js";
 import { applyEncoding, encodeFeatures } from "../encode/index.js";
 import type { Table } from "../table/types.js";
 import { createPoisoningContext, type PoisoningContextOptions } from "./context.js";
+import { clamp01, round } from "./numbers.js";
 import { DEFAULT_DETECTORS } from "./registry.js";
 import type { PoisoningDetector, PoisoningInput, RowFlag } from "./types.js";
 
@@ -84,7 +85,7 @@ export async function inspectPoisoning(
     runs.push({
       name: detector.name,
       ran: true,
-      seconds: round3(seconds),
+      seconds: round(seconds, 3),
       flagged: result.flagged.length,
     });
     findings.push(...result.findings);
@@ -110,12 +111,12 @@ export async function inspectPoisoning(
   }
   const rows: InspectRow[] = Array.from({ length: n }, (_, i) => ({
     row: i,
-    score: round3(Math.min(1, Math.max(0, scores[i]!))),
+    score: round(clamp01(scores[i]!), 3),
     flagged: flagged[i] === 1,
     reasons: reasons[i]!,
   }));
   const sourceList = [...sources.values()]
-    .map((s) => ({ ...s, score: round3(s.score) }))
+    .map((s) => ({ ...s, score: round(s.score, 3) }))
     .sort(
       (a, b) =>
         Number(b.flagged) - Number(a.flagged) ||
@@ -189,8 +190,4 @@ export function selectDetectors(names: string[] | undefined): readonly Poisoning
     }
     return detector;
   });
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -12,8 +12,9 @@
  * (brute force is O(n²)).
  */
 import { atlas, createFinding, owaspMl } from "../../core/index.js";
-import { knnIndex, mulberry32, permutation } from "../../learn/index.js";
-import { noiseSeverity, percent, round } from "./labelNoise.js";
+import { gatherRows, knnIndex, mulberry32, permutation } from "../../learn/index.js";
+import { noiseSeverity } from "./labelNoise.js";
+import { percent, round } from "./numbers.js";
 import type {
   DetectorResult,
   PoisoningContext,
@@ -114,9 +115,5 @@ function referenceRows(input: PoisoningInput): { reference: Int32Array; X: Float
   const reference = permutation(n, mulberry32(input.seed ^ 0x5eed))
     .subarray(0, MAX_REFERENCE)
     .sort();
-  const X = new Float64Array(reference.length * f);
-  reference.forEach((row, r) => {
-    X.set(input.X.subarray(row * f, (row + 1) * f), r * f);
-  });
-  return { reference, X };
+  return { reference, X: gatherRows(input.X, f, reference) };
 }

@@ -12,6 +12,7 @@
  * The row score is 1 − self-confidence (the out-of-fold probability of the given label).
  */
 import { atlas, createFinding, type Finding, owaspMl, type Severity } from "../../core/index.js";
+import { percent, round } from "./numbers.js";
 import type {
   DetectorResult,
   PoisoningContext,
@@ -96,8 +97,6 @@ export function confidentLearning(
   }
   return { thresholds, joint, calibrated, issues, likely };
 }
-
-export const percent = (p: number): string => `${Math.round(p * 100)}%`;
 
 /** Severity from the share of rows flagged: a few percent is what any real dataset carries. */
 export function noiseSeverity(fraction: number): Severity {
@@ -195,9 +194,4 @@ function labelNoiseFinding(
         ? "review the flagged rows; a small share of ambiguous labels is normal"
         : "review the flagged rows before training: relabel or drop them (--write-clean writes the data without them), and trace where their labels came from",
   });
-}
-
-export function round(x: number, digits = 4): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -24,6 +24,7 @@
  */
 import { atlas, createFinding, type Finding, owaspMl } from "../../core/index.js";
 import { fitIsolationForest } from "../../learn/index.js";
+import { clamp01, percentTenths } from "./numbers.js";
 import { type Concentration, strongestConcentration } from "./outliersConcentration.js";
 import type { DetectorResult, PoisoningContext, PoisoningDetector, RowFlag } from "./types.js";
 
@@ -100,12 +101,12 @@ export const outliers: PoisoningDetector = {
       const parts: string[] = [];
       if (byLabel !== undefined) {
         parts.push(
-          `${byLabel.count} of them labelled '${input.classes[byLabel.code]}' (${pct(byLabel.share)} vs ${pct(byLabel.baseRate)} overall)`,
+          `${byLabel.count} of them labelled '${input.classes[byLabel.code]}' (${percentTenths(byLabel.share)} vs ${percentTenths(byLabel.baseRate)} overall)`,
         );
       }
       if (bySource !== undefined && input.sources !== undefined) {
         parts.push(
-          `${bySource.count} of them from source '${input.sources.names[bySource.code]}' (${pct(bySource.share)} vs ${pct(bySource.baseRate)} overall)`,
+          `${bySource.count} of them from source '${input.sources.names[bySource.code]}' (${percentTenths(bySource.share)} vs ${percentTenths(bySource.baseRate)} overall)`,
         );
       }
       findings.push(
@@ -113,7 +114,7 @@ export const outliers: PoisoningDetector = {
           detector: DETECTOR,
           title: clustered
             ? `${flaggedRows.length} outlying rows cluster on ${parts.join(" and ")}`
-            : `${flaggedRows.length} outlying row${flaggedRows.length === 1 ? "" : "s"} (${pct(flaggedRows.length / input.nRows)} of the data)`,
+            : `${flaggedRows.length} outlying row${flaggedRows.length === 1 ? "" : "s"} (${percentTenths(flaggedRows.length / input.nRows)} of the data)`,
           severity: clustered ? "medium" : "low",
           confidence: clustered ? 0.6 : 0.3,
           asset: input.asset,
@@ -156,12 +157,4 @@ function medianOf(values: Float64Array): number {
   const n = sorted.length;
   if (n === 0) return 0;
   return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-}
-
-function clamp01(v: number): number {
-  return Math.min(1, Math.max(0, v));
-}
-
-function pct(v: number): string {
-  return `${(100 * v).toFixed(1)}%`;
 }

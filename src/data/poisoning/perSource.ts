@@ -25,12 +25,14 @@
 import { atlas, createFinding, type Finding, owaspMl } from "../../core/index.js";
 import {
   fitLogisticRegression,
+  gatherRows,
   mulberry32,
   outOfFoldProbabilities,
   rocAuc,
   sampleWithoutReplacement,
 } from "../../learn/index.js";
 import { chiSquareContingency, holm, normalSf, zTestProportions } from "../../stats/index.js";
+import { clamp01, percentTenths } from "./numbers.js";
 import type {
   DetectorResult,
   PoisoningContext,
@@ -176,7 +178,7 @@ export const perSource: PoisoningDetector = {
       const reasons: string[] = [];
       if (disagreementHit) {
         reasons.push(
-          `${pct(t.disagreement)} of its labels disagree with the out-of-fold model vs ${pct(t.restDisagreement)} elsewhere`,
+          `${percentTenths(t.disagreement)} of its labels disagree with the out-of-fold model vs ${percentTenths(t.restDisagreement)} elsewhere`,
         );
       }
       if (labelHit)
@@ -251,7 +253,7 @@ function domainShift(
       d.domainRowsPerSide,
       random,
     );
-    negativeX = gather(trusted.X, f, picked);
+    negativeX = gatherRows(trusted.X, f, picked);
     negatives = picked.length;
   } else {
     const others: number[] = [];
@@ -260,12 +262,12 @@ function domainShift(
       if (s >= 0 && s !== source) others.push(i);
     }
     const picked = sampleWithoutReplacement(others, d.domainRowsPerSide, random);
-    negativeX = gather(input.X, f, picked);
+    negativeX = gatherRows(input.X, f, picked);
     negatives = picked.length;
   }
   const n = positives.length + negatives;
   const X = new Float64Array(n * f);
-  X.set(gather(input.X, f, positives));
+  X.set(gatherRows(input.X, f, positives));
   X.set(negativeX, positives.length * f);
   const y = new Int32Array(n);
   y.fill(1, 0, positives.length);
@@ -284,18 +286,4 @@ function domainShift(
   const n2 = negatives;
   const se = Math.sqrt((n1 + n2 + 1) / (12 * n1 * n2));
   return { auc, pvalue: normalSf((auc - 0.5) / se), reference };
-}
-
-function gather(X: Float64Array, f: number, rows: number[]): Float64Array {
-  const out = new Float64Array(rows.length * f);
-  for (const [t, r] of rows.entries()) out.set(X.subarray(r * f, (r + 1) * f), t * f);
-  return out;
-}
-
-function clamp01(v: number): number {
-  return Math.min(1, Math.max(0, v));
-}
-
-function pct(v: number): string {
-  return `${(100 * v).toFixed(1)}%`;
 }

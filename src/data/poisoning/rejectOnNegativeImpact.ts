@@ -24,10 +24,12 @@ import { atlas, createFinding, type Finding, owaspMl } from "../../core/index.js
 import {
   type Classifier,
   fitLogisticRegression,
+  gatherRows,
   mulberry32,
   sampleWithoutReplacement,
   stratifiedFolds,
 } from "../../learn/index.js";
+import { clamp01 } from "./numbers.js";
 import type {
   DetectorResult,
   LabelledData,
@@ -295,18 +297,11 @@ function subset(
   if (rows.length > max) {
     rows = sampleWithoutReplacement(rows, max, mulberry32(seed ^ 0x5a5a)).sort((a, b) => a - b);
   }
-  const f = data.nFeatures;
-  const X = new Float64Array(rows.length * f);
-  const y = new Int32Array(rows.length);
-  rows.forEach((r, t) => {
-    X.set(data.X.subarray(r * f, (r + 1) * f), t * f);
-    y[t] = data.y[r]!;
-  });
   return {
-    X,
-    y,
+    X: gatherRows(data.X, data.nFeatures, rows),
+    y: Int32Array.from(rows, (r) => data.y[r]!),
     nRows: rows.length,
-    nFeatures: f,
+    nFeatures: data.nFeatures,
     featureNames: data.featureNames,
     classes: data.classes,
   };
@@ -320,10 +315,6 @@ function concat(a: LabelledData, b: LabelledData): LabelledData {
   y.set(a.y);
   y.set(b.y, a.nRows);
   return { ...a, X, y, nRows: a.nRows + b.nRows };
-}
-
-function clamp01(v: number): number {
-  return Math.min(1, Math.max(0, v));
 }
 
 function signed(v: number): string {

@@ -19,7 +19,7 @@
  *     K·F(≥score) / N_t(≥score) (capped at 1).
  */
 import { atlas, createFinding, type Finding, owaspMl, type Severity } from "../../core/index.js";
-import { percent, round } from "./labelNoise.js";
+import { percent, round } from "./numbers.js";
 import type {
   DetectorResult,
   PoisoningContext,
