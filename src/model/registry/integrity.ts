@@ -89,7 +89,7 @@ export async function checkStoredArtifact(
     }
     const target =
       base === undefined ? undefined : manifest.layout === "file" ? base : join(base, file.name);
-    checks.push(await checkFile(reader.open(file.blob), record, target));
+    checks.push(await checkFile(() => reader.open(file.blob), record, target));
   }
   for (const missing of recorded.values()) {
     checks.push({
@@ -109,7 +109,9 @@ export async function checkStoredArtifact(
 }
 
 async function checkFile(
-  source: NodeJS.ReadableStream,
+  // Opened only when the pipeline is ready to listen: a blob stream can fail (a missing file)
+  // while an earlier await runs, and an error nobody listens to yet crashes the process.
+  open: () => NodeJS.ReadableStream,
   record: { name: string; size: number; digest: string },
   target: string | undefined,
 ): Promise<StoredFileCheck> {
@@ -120,7 +122,7 @@ async function checkFile(
       target === undefined
         ? new Writable({ write: (_chunk, _enc, callback) => callback() })
         : createWriteStream(target, { flags: "wx", mode: 0o600 });
-    await pipeline(source, tap.stream, sink);
+    await pipeline(open(), tap.stream, sink);
   } catch (error) {
     if (target !== undefined) await rm(target, { force: true });
     if (!isBlobProblem(error)) throw error;
